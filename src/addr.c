@@ -1,0 +1,70 @@
+/* \summary: IPv4/IPv6 address value type and formatting */
+#include "config.h"
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+void addr_set4(struct addr *x, const uint8_t v4[4])
+{
+	memset(x, 0, sizeof *x);
+	x->family = 4;
+	memcpy(x->a, v4, 4);
+}
+
+void addr_set6(struct addr *x, const uint8_t v6[16])
+{
+	memset(x, 0, sizeof *x);
+	x->family = 6;
+	memcpy(x->a, v6, 16);
+}
+
+int addr_cmp(const struct addr *x, const struct addr *y)
+{
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->a, y->a, x->family == 4 ? 4 : 16);
+}
+
+int addr_eq(const struct addr *x, const struct addr *y) { return addr_cmp(x, y) == 0; }
+
+char *addr_str(const struct addr *x, char *buf, size_t n)
+{
+	if (n == 0)
+		return buf;
+	if (x->family == 4) {
+		snprintf(buf, n, "%u.%u.%u.%u", x->a[0], x->a[1], x->a[2], x->a[3]);
+	} else if (x->family == 6) {
+		if (!inet_ntop(AF_INET6, x->a, buf, (socklen_t)n))
+			snprintf(buf, n, "?");
+	} else {
+		snprintf(buf, n, "-");
+	}
+	return buf;
+}
+
+char *addr_port_str(const struct addr *x, uint16_t port, char *buf, size_t n)
+{
+	char a[ADDR_STRLEN];
+	addr_str(x, a, sizeof a);
+	if (x->family == 6)
+		snprintf(buf, n, "[%s]:%u", a, port);
+	else
+		snprintf(buf, n, "%s:%u", a, port);
+	return buf;
+}
+
+int addr_parse(struct addr *x, const char *s)
+{
+	uint8_t b[16];
+	if (inet_pton(AF_INET, s, b) == 1) {
+		addr_set4(x, b);
+		return 1;
+	}
+	if (inet_pton(AF_INET6, s, b) == 1) {
+		addr_set6(x, b);
+		return 1;
+	}
+	return 0;
+}

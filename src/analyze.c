@@ -1,0 +1,542 @@
+/* \summary: `rpcwatch analyze`: read pcap/pcapng files, decode, summarise flows
+ *
+ * Files are read in the order given as one continuous capture (rotated
+ * files from `rpcwatch capture` join up): one flow table, one frame
+ * numbering.  For a single file, frame numbers equal tshark's frame.number;
+ * with several files the "file" records carry each file's first frame.
+ *
+ * Output: text (one line per flow, then a summary) or, with --json, JSON
+ * Lines (doc/rpcwatch-json.7): the first record is {"type":"rpcwatch",
+ * "schema":N,...}; every record has "type" and "ts" (RFC 3339 UTC).
+ */
+#include "config.h"
+#include "analyze.h"
+
+#include <getopt.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "flow.h"
+#include "json.h"
+#include "util.h"
+
+#define RW_JSON_SCHEMA 1
+#define DEFAULT_MAX_FLOWS 65536
+#define DEFAULT_FLOW_TIMEOUT 300
+
+struct file_info {
+	const char *path;
+	uint64_t first_frame;	/* global frame number of its first packet */
+	uint64_t packets;
+	int linktype;
+	int opened;
+	int error;
+};
+
+struct an_stats {
+	uint64_t packets, bytes;
+	uint64_t status[DEC_UNSUPPORTED_LINK + 1];
+	uint64_t trunc_layer[LAYER__COUNT];
+	uint64_t ipv4, ipv6, tcp, udp, icmp, icmp6, other_ip;
+	uint64_t fragments, later_fragments, icmp_errors, l4_clamped;
+};
+
+struct analyze {
+	/* options */
+	int json;
+	int quiet;
+	const char *filter;
+	size_t max_flows;
+	uint32_t flow_timeout;
+
+	/* state */
+	struct jw jw;
+	FILE *out;
+	int header_done;
+	uint64_t frame;
+	uint64_t last_ts;
+	struct file_info *files;
+	int nfiles;
+	struct flow_table *ft;
+	struct an_stats st;
+};
+
+/* ---- output -------------------------------------------------------------- */
+
+static void json_record(struct analyze *a, const char *type, uint64_t ts)
+{
+	char tbuf[RFC3339_LEN];
+	if (!a->header_done) {
+		a->header_done = 1;
+		jw_begin(&a->jw);
+		jw_str(&a->jw, "type", "rpcwatch");
+		jw_str(&a->jw, "ts", fmt_rfc3339(ts, tbuf, sizeof tbuf));
+		jw_u64(&a->jw, "schema", RW_JSON_SCHEMA);
+		jw_str(&a->jw, "version", PACKAGE_VERSION);
+		jw_str(&a->jw, "command", "analyze");
+		jw_end(&a->jw);
+	}
+	jw_begin(&a->jw);
+	jw_str(&a->jw, "type", type);
+	jw_str(&a->jw, "ts", fmt_rfc3339(ts, tbuf, sizeof tbuf));
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case PROTO_TCP: return "tcp";
+	case PROTO_UDP: return "udp";
+	default: return "ip";
+	}
+}
+
+static const char *end_name(enum flow_end why)
+{
+	switch (why) {
+	case FLOW_END_IDLE: return "idle";
+	case FLOW_END_EVICTED: return "evicted";
+	case FLOW_END_REUSED: return "reused";
+	default: return "end";
+	}
+}
+
+static const char *dirs_name(uint32_t orig, uint32_t resp)
+{
+	return orig && resp ? "both" : orig ? "orig" : resp ? "resp" : NULL;
+}
+
+static void emit_flow_json(struct analyze *a, const struct flow *f, enum flow_end why)
+{
+	char buf[ADDR_STRLEN];
+	struct jw *w = &a->jw;
+	json_record(a, "flow", f->first_ts_us);
+	jw_u64(w, "id", f->id);
+	jw_str(w, "proto", proto_name(f->proto));
+	jw_str(w, "orig", addr_str(&f->orig, buf, sizeof buf));
+	jw_u64(w, "orig_port", f->oport);
+	jw_str(w, "resp", addr_str(&f->resp, buf, sizeof buf));
+	jw_u64(w, "resp_port", f->rport);
+	jw_str(w, "state", flow_state(f));
+	jw_double(w, "duration", (double)(f->last_ts_us - f->first_ts_us) / 1e6, 6);
+	jw_u64(w, "pkts_orig", f->pkts[0]);
+	jw_u64(w, "pkts_resp", f->pkts[1]);
+	jw_u64(w, "bytes_orig", f->bytes[0]);
+	jw_u64(w, "bytes_resp", f->bytes[1]);
+	jw_u64(w, "first_frame", f->first_frame);
+	jw_u64(w, "last_frame", f->last_frame);
+	if (f->orig_ttl || f->pkts[0])
+		jw_u64(w, "orig_ttl", f->orig_ttl);
+	if (f->pkts[1])
+		jw_u64(w, "resp_ttl", f->resp_ttl);
+	if (f->proto == PROTO_TCP) {
+		jw_u64(w, "syn", f->syn);
+		jw_u64(w, "syn_retrans", f->syn_retrans);
+		jw_arr(w, "syn_frames");
+		for (uint32_t i = 0; i < f->syn && i < FLOW_MAX_SYN_FRAMES; i++)
+			jw_u64(w, NULL, f->syn_frames[i]);
+		jw_close(w);
+		jw_u64(w, "synack", f->synack);
+		if (f->synack) {
+			jw_u64(w, "synack_frame", f->synack_frame);
+			if (f->syn)
+				jw_double(w, "handshake_rtt", (double)(f->synack_ts_us - f->first_syn_ts_us) / 1e6, 6);
+		}
+		jw_u64(w, "rst_orig", f->rst[0]);
+		jw_u64(w, "rst_resp", f->rst[1]);
+		if (f->rst[0])
+			jw_u64(w, "rst_orig_frame", f->rst_frame[0]);
+		if (f->rst[1])
+			jw_u64(w, "rst_resp_frame", f->rst_frame[1]);
+		jw_u64(w, "fin_orig", f->fin[0]);
+		jw_u64(w, "fin_resp", f->fin[1]);
+		jw_bool(w, "midstream", f->midstream);
+	}
+	if (f->icmp_count) {
+		jw_u64(w, "icmp_count", f->icmp_count);
+		jw_obj(w, "icmp");
+		jw_str(w, "family", f->icmp.family == 6 ? "icmp6" : "icmp");
+		jw_u64(w, "type", f->icmp.type);
+		jw_u64(w, "code", f->icmp.code);
+		jw_str(w, "name", icmp_code_name(f->icmp.family, f->icmp.type, f->icmp.code));
+		jw_str(w, "from", addr_str(&f->icmp.from, buf, sizeof buf));
+		jw_u64(w, "ttl", f->icmp.ttl);
+		jw_str(w, "about", f->icmp.toward_orig ? "resp" : "orig");
+		jw_u64(w, "frame", f->icmp.frame);
+		jw_close(w);
+	}
+	jw_bool(w, "fragments", f->fragments);
+	jw_str(w, "end", end_name(why));
+	jw_end(w);
+}
+
+static void emit_flow_text(struct analyze *a, const struct flow *f, enum flow_end why)
+{
+	char tbuf[RFC3339_LEN], o[ADDR_STRLEN + 8], r[ADDR_STRLEN + 8], ib[ADDR_STRLEN];
+	FILE *out = a->out;
+	fprintf(out, "%s %s %s -> %s %s", fmt_rfc3339(f->first_ts_us, tbuf, sizeof tbuf),
+		f->proto == PROTO_TCP ? "TCP" : "UDP", addr_port_str(&f->orig, f->oport, o, sizeof o),
+		addr_port_str(&f->resp, f->rport, r, sizeof r), flow_state(f));
+	if (f->proto == PROTO_TCP) {
+		if (f->syn > 1)
+			fprintf(out, " syn=%u(%u retransmitted)", f->syn, f->syn_retrans);
+		const char *d = dirs_name(f->rst[0], f->rst[1]);
+		if (d)
+			fprintf(out, " rst=%s", d);
+		d = dirs_name(f->fin[0], f->fin[1]);
+		if (d)
+			fprintf(out, " fin=%s", d);
+	}
+	if (f->icmp_count) {
+		const char *n = icmp_code_name(f->icmp.family, f->icmp.type, f->icmp.code);
+		fprintf(out, " %s=%u/%u", f->icmp.family == 6 ? "icmp6" : "icmp", f->icmp.type, f->icmp.code);
+		if (n)
+			fprintf(out, "(%s)", n);
+		fprintf(out, " from %s ttl %u", addr_str(&f->icmp.from, ib, sizeof ib), f->icmp.ttl);
+		if (f->icmp.toward_orig)
+			fputs(" answering resp", out);
+		if (f->icmp_count > 1)
+			fprintf(out, " x%u", f->icmp_count);
+	}
+	fprintf(out, " pkts=%llu/%llu bytes=%llu/%llu", (unsigned long long)f->pkts[0],
+		(unsigned long long)f->pkts[1], (unsigned long long)f->bytes[0], (unsigned long long)f->bytes[1]);
+	if (f->proto == PROTO_TCP && f->syn > 1) {
+		fprintf(out, " frames=");
+		for (uint32_t i = 0; i < f->syn && i < FLOW_MAX_SYN_FRAMES; i++)
+			fprintf(out, "%s%llu", i ? "," : "", (unsigned long long)f->syn_frames[i]);
+		if (f->last_frame != f->syn_frames[f->syn < FLOW_MAX_SYN_FRAMES ? f->syn - 1 : FLOW_MAX_SYN_FRAMES - 1])
+			fprintf(out, "..%llu", (unsigned long long)f->last_frame);
+	} else if (f->first_frame == f->last_frame) {
+		fprintf(out, " frame=%llu", (unsigned long long)f->first_frame);
+	} else {
+		fprintf(out, " frames=%llu..%llu", (unsigned long long)f->first_frame,
+			(unsigned long long)f->last_frame);
+	}
+	if (f->icmp_count)
+		fprintf(out, ",icmp@%llu", (unsigned long long)f->icmp.frame);
+	if (f->midstream && f->synack)
+		fputs(" midstream", out);
+	if (f->fragments)
+		fputs(" fragments", out);
+	if (why == FLOW_END_EVICTED)
+		fputs(" evicted", out);
+	fputc('\n', out);
+}
+
+static void on_flow_end(void *ctx, const struct flow *f, enum flow_end why)
+{
+	struct analyze *a = ctx;
+	if (a->json)
+		emit_flow_json(a, f, why);
+	else
+		emit_flow_text(a, f, why);
+}
+
+static void emit_file_json(struct analyze *a, const struct file_info *fi, uint64_t ts)
+{
+	json_record(a, "file", ts);
+	jw_str(&a->jw, "path", fi->path);
+	const char *ln = pcap_datalink_val_to_name(fi->linktype);
+	jw_str(&a->jw, "linktype", ln ? ln : "unknown");
+	jw_u64(&a->jw, "first_frame", fi->first_frame);
+	jw_end(&a->jw);
+}
+
+static void emit_summary(struct analyze *a)
+{
+	const struct an_stats *s = &a->st;
+	const struct flow_stats *fs = flow_table_stats(a->ft);
+	if (a->json) {
+		struct jw *w = &a->jw;
+		json_record(a, "stats", a->last_ts);
+		jw_u64(w, "packets", s->packets);
+		jw_u64(w, "bytes", s->bytes);
+		jw_u64(w, "decoded", s->status[DEC_OK]);
+		jw_u64(w, "truncated", s->status[DEC_TRUNCATED]);
+		jw_u64(w, "invalid", s->status[DEC_INVALID]);
+		jw_u64(w, "not_ip", s->status[DEC_NOT_IP]);
+		jw_obj(w, "failed_layers");
+		for (int l = 1; l < LAYER__COUNT; l++)
+			if (s->trunc_layer[l])
+				jw_u64(w, decode_layer_name((enum dec_layer)l), s->trunc_layer[l]);
+		jw_close(w);
+		jw_u64(w, "ipv4", s->ipv4);
+		jw_u64(w, "ipv6", s->ipv6);
+		jw_u64(w, "tcp", s->tcp);
+		jw_u64(w, "udp", s->udp);
+		jw_u64(w, "icmp", s->icmp);
+		jw_u64(w, "icmp6", s->icmp6);
+		jw_u64(w, "other_ip", s->other_ip);
+		jw_u64(w, "fragments", s->fragments);
+		jw_u64(w, "icmp_errors", s->icmp_errors);
+		jw_u64(w, "snaplen_cut", s->l4_clamped);
+		jw_u64(w, "flows", fs->created);
+		jw_u64(w, "flows_peak", fs->peak);
+		jw_u64(w, "flows_expired", fs->expired);
+		jw_u64(w, "flows_evicted", fs->evicted);
+		jw_u64(w, "max_flows", a->max_flows);
+		jw_arr(w, "files");
+		for (int i = 0; i < a->nfiles; i++) {
+			jw_obj(w, NULL);
+			jw_str(w, "path", a->files[i].path);
+			jw_u64(w, "packets", a->files[i].packets);
+			jw_bool(w, "error", a->files[i].error);
+			jw_close(w);
+		}
+		jw_close(w);
+		jw_end(w);
+		return;
+	}
+	FILE *o = a->out;
+	fprintf(o, "\n%llu packets: %llu decoded, %llu truncated, %llu invalid, %llu not IP\n",
+		(unsigned long long)s->packets, (unsigned long long)s->status[DEC_OK],
+		(unsigned long long)s->status[DEC_TRUNCATED], (unsigned long long)s->status[DEC_INVALID],
+		(unsigned long long)s->status[DEC_NOT_IP]);
+	fprintf(o, "  IPv4 %llu, IPv6 %llu; TCP %llu, UDP %llu, ICMP %llu, ICMPv6 %llu, other %llu; "
+		   "fragments %llu, ICMP errors %llu\n",
+		(unsigned long long)s->ipv4, (unsigned long long)s->ipv6, (unsigned long long)s->tcp,
+		(unsigned long long)s->udp, (unsigned long long)s->icmp, (unsigned long long)s->icmp6,
+		(unsigned long long)s->other_ip, (unsigned long long)s->fragments,
+		(unsigned long long)s->icmp_errors);
+	fprintf(o, "%llu flows (peak %llu of max %zu), %llu expired idle, %llu evicted\n",
+		(unsigned long long)fs->created, (unsigned long long)fs->peak, a->max_flows,
+		(unsigned long long)fs->expired, (unsigned long long)fs->evicted);
+	if (fs->evicted)
+		fprintf(o, "warning: %llu flows were evicted because the table was full; raise --max-flows\n",
+			(unsigned long long)fs->evicted);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+static void count(struct analyze *a, const struct pkt *p)
+{
+	struct an_stats *s = &a->st;
+	s->packets++;
+	s->bytes += p->wirelen;
+	s->status[p->status]++;
+	if (p->status == DEC_TRUNCATED || p->status == DEC_INVALID)
+		s->trunc_layer[p->fail_layer]++;
+	if (p->ipver == 4)
+		s->ipv4++;
+	else if (p->ipver == 6)
+		s->ipv6++;
+	if (p->status != DEC_OK || !p->ipver)
+		return;
+	if (p->is_fragment)
+		s->fragments++;
+	if (p->frag_later)
+		s->later_fragments++;
+	if (p->l4_clamped)
+		s->l4_clamped++;
+	switch (p->proto) {
+	case PROTO_TCP: s->tcp++; break;
+	case PROTO_UDP: s->udp++; break;
+	case PROTO_ICMP: s->icmp++; break;
+	case PROTO_ICMP6: s->icmp6++; break;
+	default: s->other_ip++; break;
+	}
+	if (p->icmp_is_error)
+		s->icmp_errors++;
+}
+
+/* Returns 0 on success, -1 if the file could not be (fully) read. */
+static int read_file(struct analyze *a, struct file_info *fi)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc = pcap_open_offline(fi->path, errbuf);
+	if (!pc) {
+		/* libpcap's message usually starts with the path already */
+		if (strncmp(errbuf, fi->path, strlen(fi->path)) == 0)
+			rw_err("analyze", "%s", errbuf);
+		else
+			rw_err("analyze", "%s: %s", fi->path, errbuf);
+		return -1;
+	}
+	int dlt = pcap_datalink(pc);
+	fi->linktype = dlt;
+	fi->opened = 1;
+	fi->first_frame = a->frame + 1;
+	const char *dname = pcap_datalink_val_to_name(dlt);
+	if (!a->quiet)
+		fprintf(stderr, "reading from file %s, link-type %s (%s), snapshot length %d\n", fi->path,
+			dname ? dname : "?", pcap_datalink_val_to_description_or_dlt(dlt), pcap_snapshot(pc));
+	if (!decode_link_supported(dlt)) {
+		rw_err("analyze", "%s: link-type %s (%d) is not supported (EN10MB, LINUX_SLL, LINUX_SLL2, "
+				  "RAW, IPV4, IPV6, NULL, LOOP are)", fi->path, dname ? dname : "?", dlt);
+		pcap_close(pc);
+		return -1;
+	}
+	if (a->filter) {
+		struct bpf_program prog;
+		if (pcap_compile(pc, &prog, a->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+		    pcap_setfilter(pc, &prog) < 0) {
+			rw_err("analyze", "bad filter '%s': %s", a->filter, pcap_geterr(pc));
+			pcap_close(pc);
+			exit(RW_EXIT_USAGE);
+		}
+		pcap_freecode(&prog);
+	}
+
+	int rc = 0, announced = 0;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct pkt p;
+	for (;;) {
+		int r = pcap_next_ex(pc, &h, &data);
+		if (r == PCAP_ERROR_BREAK)
+			break;
+		if (r != 1) {
+			rw_err("analyze", "%s: stopped after %llu packets: %s", fi->path,
+			       (unsigned long long)fi->packets, pcap_geterr(pc));
+			rc = -1;
+			break;
+		}
+		a->frame++;
+		fi->packets++;
+		p.frame = a->frame;
+		p.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+		p.caplen = h->caplen;
+		p.wirelen = h->len;
+		if (!announced) {
+			announced = 1;
+			if (a->json)
+				emit_file_json(a, fi, p.ts_us);
+		}
+		a->last_ts = p.ts_us;
+		decode_packet(dlt, data, &p);
+		count(a, &p);
+		flow_table_packet(a->ft, &p, NULL);
+	}
+	if (!announced && a->json)
+		emit_file_json(a, fi, a->last_ts);
+	pcap_close(pc);
+	return rc;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: rpcwatch analyze [OPTIONS] [-r] FILE...\n"
+		"\n"
+		"Decode pcap/pcapng files and print one line per flow, then a summary.\n"
+		"Several files are read in order as one capture (e.g. rotated files).\n"
+		"\n"
+		"  -r FILE              read FILE (may repeat; plain arguments are files too)\n"
+		"  --json               JSON Lines output, one record per line (see rpcwatch(1))\n"
+		"  --filter EXPR        only packets matching the BPF expression EXPR\n"
+		"  --max-flows N        keep at most N flows in memory (default %d); the least\n"
+		"                       recently active flow is evicted and reported when full\n"
+		"  --flow-timeout SECS  report and forget flows idle for SECS of capture time\n"
+		"                       (default %d, 0 = keep until the end)\n"
+		"  -n                   accepted for tcpdump habits; names are never resolved\n"
+		"  -q                   no 'reading from file' lines on stderr\n"
+		"  -h, --help           this help\n"
+		"\n"
+		"Exit status: 0 all files read, 2 bad usage or a file could not be read.\n",
+		DEFAULT_MAX_FLOWS, DEFAULT_FLOW_TIMEOUT);
+}
+
+enum { OPT_JSON = 256, OPT_FILTER, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT };
+
+int cmd_analyze(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, OPT_JSON},
+		{"filter", required_argument, NULL, OPT_FILTER},
+		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+		{"flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct analyze a;
+	memset(&a, 0, sizeof a);
+	a.max_flows = DEFAULT_MAX_FLOWS;
+	a.flow_timeout = DEFAULT_FLOW_TIMEOUT;
+	a.out = stdout;
+	const char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
+	int npaths = 0;
+	uint64_t v;
+
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, ":r:nqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			paths[npaths++] = optarg;
+			break;
+		case 'n':
+			break;
+		case 'q':
+			a.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			free(paths);
+			return 0;
+		case OPT_JSON:
+			a.json = 1;
+			break;
+		case OPT_FILTER:
+			a.filter = optarg;
+			break;
+		case OPT_MAX_FLOWS:
+			if (!parse_u64(optarg, 1, 100000000, &v))
+				rw_usage_error("analyze", "--max-flows wants a number from 1 to 100000000, not '%s'",
+					       optarg);
+			a.max_flows = (size_t)v;
+			break;
+		case OPT_FLOW_TIMEOUT:
+			if (!parse_u64(optarg, 0, 86400 * 365, &v))
+				rw_usage_error("analyze", "--flow-timeout wants seconds (0 or more), not '%s'", optarg);
+			a.flow_timeout = (uint32_t)v;
+			break;
+		default:
+			rw_bad_option("analyze", argv, c);
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		paths[npaths++] = argv[i];
+	if (npaths == 0)
+		rw_usage_error("analyze", "no capture file given");
+
+	jw_init(&a.jw, stdout);
+	struct flow_table_opts fo = {
+		.max_flows = a.max_flows,
+		.idle_timeout_s = a.flow_timeout,
+		.emit = on_flow_end,
+		.emit_ctx = &a,
+	};
+	a.ft = flow_table_new(&fo);
+	if (!a.ft) {
+		rw_err("analyze", "cannot allocate a flow table of %zu flows", a.max_flows);
+		free(paths);
+		return RW_EXIT_USAGE;
+	}
+	a.files = xcalloc((size_t)npaths, sizeof *a.files);
+	a.nfiles = npaths;
+	int failed = 0, opened = 0;
+	for (int i = 0; i < npaths; i++) {
+		a.files[i].path = paths[i];
+		if (read_file(&a, &a.files[i]) < 0) {
+			a.files[i].error = 1;
+			failed = 1;
+		}
+		opened |= a.files[i].opened;
+	}
+	flow_table_flush(a.ft);
+	if (opened)
+		emit_summary(&a);
+	fflush(stdout);
+	int werr = ferror(stdout);
+	flow_table_free(a.ft);
+	free(a.files);
+	free(paths);
+	if (werr) {
+		rw_err("analyze", "error writing output");
+		return RW_EXIT_USAGE;
+	}
+	return failed ? RW_EXIT_USAGE : RW_EXIT_OK;
+}

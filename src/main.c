@@ -1,0 +1,74 @@
+/* \summary: rpcwatch entry point: subcommand dispatch, --help, --version */
+#include "config.h"
+
+#include <libnet.h>
+#include <curses.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "capture.h"
+#include "util.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: rpcwatch COMMAND [OPTIONS] [ARGS]\n"
+		"\n"
+		"Watch Microsoft RPC traffic (endpoint mapper, dynamic ports, Exchange push\n"
+		"notifications) and say what the network lets through.\n"
+		"\n"
+		"Commands:\n"
+		"  analyze [-r] FILE...     decode capture files and summarise what was seen\n"
+		"  capture -i IFACE -w FILE capture to file headlessly, with rotation\n"
+		"  capture -D               list capture interfaces\n"
+		"  watch                    live troubleshooting screen (not in this version yet)\n"
+		"  check, epm               firewall checks and endpoint-mapper queries (not in this version yet)\n"
+		"\n"
+		"  rpcwatch COMMAND --help  options of one command\n"
+		"  rpcwatch --version       versions of rpcwatch and its libraries\n"
+		"\n"
+		"Exit status: 0 success, 1 a check failed, 2 usage or runtime error,\n"
+		"3 only inconclusive results.  See rpcwatch(1).\n");
+}
+
+static int version(void)
+{
+	printf("rpcwatch %s\n", PACKAGE_VERSION);
+	printf("  %s\n", pcap_lib_version());
+	printf("  libnet %s\n", libnet_version());
+	printf("  %s\n", curses_version());
+	return 0;
+}
+
+static int reserved(const char *cmd)
+{
+	rw_err(cmd, "not available in this version yet; use 'rpcwatch capture' to record "
+		    "and 'rpcwatch analyze' to decode");
+	return RW_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return RW_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "version"))
+		return version();
+	if (!strcmp(cmd, "analyze"))
+		return cmd_analyze(argc - 1, argv + 1);
+	if (!strcmp(cmd, "capture"))
+		return cmd_capture(argc - 1, argv + 1);
+	if (!strcmp(cmd, "watch") || !strcmp(cmd, "check") || !strcmp(cmd, "epm"))
+		return reserved(cmd);
+	if (cmd[0] == '-')
+		rw_usage_error(NULL, "unknown option '%s'; options follow the command", cmd);
+	rw_usage_error(NULL, "unknown command '%s'", cmd);
+}
