@@ -194,7 +194,8 @@ static void emit_flow_text(struct analyze *a, const struct flow *f, enum flow_en
 		fprintf(out, " %s=%u/%u", f->icmp.family == 6 ? "icmp6" : "icmp", f->icmp.type, f->icmp.code);
 		if (n)
 			fprintf(out, "(%s)", n);
-		fprintf(out, " from %s ttl %u", addr_str(&f->icmp.from, ib, sizeof ib), f->icmp.ttl);
+		fprintf(out, "@%llu from %s ttl %u", (unsigned long long)f->icmp.frame,
+			addr_str(&f->icmp.from, ib, sizeof ib), f->icmp.ttl);
 		if (f->icmp.toward_orig)
 			fputs(" answering resp", out);
 		if (f->icmp_count > 1)
@@ -214,8 +215,6 @@ static void emit_flow_text(struct analyze *a, const struct flow *f, enum flow_en
 		fprintf(out, " frames=%llu..%llu", (unsigned long long)f->first_frame,
 			(unsigned long long)f->last_frame);
 	}
-	if (f->icmp_count)
-		fprintf(out, ",icmp@%llu", (unsigned long long)f->icmp.frame);
 	if (f->midstream && f->synack)
 		fputs(" midstream", out);
 	if (f->fragments)
@@ -294,6 +293,14 @@ static void emit_summary(struct analyze *a)
 		(unsigned long long)s->packets, (unsigned long long)s->status[DEC_OK],
 		(unsigned long long)s->status[DEC_TRUNCATED], (unsigned long long)s->status[DEC_INVALID],
 		(unsigned long long)s->status[DEC_NOT_IP]);
+	if (s->status[DEC_TRUNCATED] || s->status[DEC_INVALID]) {
+		fputs("  truncated or invalid in:", o);
+		for (int l = 1; l < LAYER__COUNT; l++)
+			if (s->trunc_layer[l])
+				fprintf(o, " %s %llu", decode_layer_name((enum dec_layer)l),
+					(unsigned long long)s->trunc_layer[l]);
+		fputc('\n', o);
+	}
 	fprintf(o, "  IPv4 %llu, IPv6 %llu; TCP %llu, UDP %llu, ICMP %llu, ICMPv6 %llu, other %llu; "
 		   "fragments %llu, ICMP errors %llu\n",
 		(unsigned long long)s->ipv4, (unsigned long long)s->ipv6, (unsigned long long)s->tcp,

@@ -65,13 +65,19 @@ enum dec_status decode_packet(int dlt, const uint8_t *data, struct pkt *p)
 		st = null_decode(p, &c, &etype, 1);
 		break;
 	case DLT_RAW:
-#ifdef DLT_IPV4
-	case DLT_IPV4:
-	case DLT_IPV6:
-#endif
 		st = DEC_OK;
 		etype = 0;	/* ip_decode picks v4/v6 by the version nibble */
 		break;
+#ifdef DLT_IPV4
+	case DLT_IPV4:		/* these two promise one version: anything else is invalid */
+		st = DEC_OK;
+		etype = 0x0800;
+		break;
+	case DLT_IPV6:
+		st = DEC_OK;
+		etype = 0x86dd;
+		break;
+#endif
 	default:
 		p->fail_layer = LAYER_LINK;
 		p->status = DEC_UNSUPPORTED_LINK;
