@@ -51,10 +51,8 @@ static int reserved(const char *cmd)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return RW_EXIT_USAGE;
-	}
+	if (argc < 2)
+		rw_usage_error(NULL, "no command given: analyze, capture, watch, check or epm");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);

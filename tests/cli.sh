@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Command-line contract: help, version, exit codes, one clear line per usage error.
+set -u
+. "${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+sample=$TOP_SRCDIR/data/samples/firewall-basics.pcap
+
+# expect RC DESC CMD... : exit status RC; for RC=2 exactly one stderr line mentioning rpcwatch
+expect() {
+	local want=$1 desc=$2; shift 2
+	"$@" >"$work/out" 2>"$work/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		rw_fail "$desc: exit $rc, wanted $want ($(head -c 300 "$work/err"))"; return
+	fi
+	if [ "$want" -eq 2 ]; then
+		local n; n=$(grep -c . "$work/err")
+		if [ "$n" -ne 1 ] || ! grep -q '^rpcwatch' "$work/err"; then
+			rw_fail "$desc: wanted one 'rpcwatch...' line on stderr, got $n:"; cat "$work/err"; return
+		fi
+	fi
+	rw_pass "$desc"
+}
+R=$RPCWATCH
+expect 0 "--version" "$R" --version
+grep -q "^rpcwatch [0-9]" "$work/out" && grep -q libpcap "$work/out" && grep -qi libnet "$work/out" \
+	&& grep -qi ncurses "$work/out" && rw_pass "--version names rpcwatch, libpcap, libnet, ncurses" \
+	|| rw_fail "--version content: $(cat "$work/out")"
+expect 0 "--help" "$R" --help
+grep -q analyze "$work/out" && grep -q capture "$work/out" && rw_pass "--help lists commands" || rw_fail "--help content"
+expect 2 "no command" "$R"
+expect 2 "unknown command" "$R" frobnicate
+expect 2 "option before command" "$R" --frob
+for c in analyze capture; do
+	expect 0 "$c --help" "$R" "$c" --help
+	grep -q "Usage: rpcwatch $c" "$work/out" && rw_pass "$c --help shows usage" || rw_fail "$c --help content"
+	expect 2 "$c unknown long option" "$R" "$c" --no-such-option
+	expect 2 "$c unknown short option" "$R" "$c" -@
+	grep -q -- "-@" "$work/err" && rw_pass "$c names the bad option" || rw_fail "$c bad option not named: $(cat "$work/err")"
+done
+for c in watch check epm; do expect 2 "$c reserved" "$R" "$c"; done
+
+expect 0 "analyze sample" "$R" analyze -q "$sample"
+expect 0 "analyze -r sample" "$R" analyze -q -r "$sample"
+expect 2 "analyze no file" "$R" analyze
+expect 2 "analyze missing file" "$R" analyze -q "$work/nope.pcap"
+grep -q "nope.pcap" "$work/err" && rw_pass "missing file is named" || rw_fail "missing file not named"
+printf 'this is not a capture file at all\n' >"$work/bad.pcap"
+expect 2 "analyze garbage file" "$R" analyze -q "$work/bad.pcap"
+grep -q "bad.pcap" "$work/err" && rw_pass "garbage file is named" || rw_fail "garbage file not named"
+head -c 1000 "$sample" >"$work/cut.pcap"
+"$R" analyze -q "$work/cut.pcap" >"$work/out" 2>"$work/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "cut.pcap" "$work/err" && grep -q "packets:" "$work/out" \
+	&& rw_pass "truncated file: what was read is reported, then exit 2" \
+	|| rw_fail "truncated file: rc=$rc $(cat "$work/err")"
+expect 2 "analyze bad --max-flows" "$R" analyze --max-flows 0 "$sample"
+expect 2 "analyze non-numeric --max-flows" "$R" analyze --max-flows lots "$sample"
+expect 2 "analyze bad --flow-timeout" "$R" analyze --flow-timeout -5 "$sample"
+expect 2 "analyze bad filter" "$R" analyze -q --filter "port port" "$sample"
+expect 2 "analyze --filter without value" "$R" analyze --filter
+# JSON: every line parses, has type and ts, schema on the first record
+"$R" analyze -q --json "$sample" >"$work/j" 2>/dev/null
+/usr/bin/python3 - "$work/j" <<'PY' && rw_pass "JSON lines parse; type+ts everywhere; schema first" || rw_fail "JSON contract"
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+recs = [json.loads(l) for l in lines]
+assert recs and recs[0]["type"] == "rpcwatch" and isinstance(recs[0]["schema"], int), recs[0]
+ts = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+for r in recs:
+    assert "type" in r and ts.match(r["ts"]), r
+assert recs[-1]["type"] == "stats"
+assert sum(1 for r in recs if r["type"] == "flow") == 7
+PY
+# capture argument errors that need no privilege
+expect 2 "capture without -i" "$R" capture -w "$work/x.pcap"
+expect 2 "capture bad -s" "$R" capture -i lo -w "$work/x.pcap" -s 99999999
+expect 2 "capture bad -c" "$R" capture -i lo -w "$work/x.pcap" -c abc
+expect 2 "capture -W without rotation" "$R" capture -i lo -w "$work/x.pcap" -W 3
+rw_finish
