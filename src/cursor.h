@@ -31,7 +31,8 @@ struct cur {
 
 static inline void cur_init(struct cur *c, const uint8_t *p, size_t len)
 {
-	c->base = p;
+	static const uint8_t no_bytes[1];	/* base is never NULL: NULL + 0 is UB */
+	c->base = p ? p : no_bytes;
 	c->len = p ? len : 0;
 	c->off = 0;
 	c->trunc = 0;

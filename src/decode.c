@@ -71,11 +71,11 @@ enum dec_status decode_packet(int dlt, const uint8_t *data, struct pkt *p)
 #ifdef DLT_IPV4
 	case DLT_IPV4:		/* these two promise one version: anything else is invalid */
 		st = DEC_OK;
-		etype = 0x0800;
+		etype = p->ethertype = 0x0800;
 		break;
 	case DLT_IPV6:
 		st = DEC_OK;
-		etype = 0x86dd;
+		etype = p->ethertype = 0x86dd;
 		break;
 #endif
 	default:

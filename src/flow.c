@@ -33,6 +33,7 @@ struct flow_table {
 	struct flow *free_list;		/* linked through hnext */
 	struct flow *lru_head, *lru_tail;
 	uint64_t next_id;
+	uint64_t clock_us;		/* latest capture timestamp seen */
 	uint64_t last_expire_us;
 	struct flow_stats st;
 };
@@ -330,9 +331,13 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt *p, int *d
 {
 	if (p->status != DEC_OK || !p->ipver)
 		return NULL;
-	if (p->ts_us > t->last_expire_us + 1000000u || p->ts_us < t->last_expire_us) {
-		flow_table_expire(t, p->ts_us);
-		t->last_expire_us = p->ts_us;
+	/* capture time only moves forward here, so a clock step back in the
+	 * capture cannot stall expiry */
+	if (p->ts_us > t->clock_us)
+		t->clock_us = p->ts_us;
+	if (t->clock_us > t->last_expire_us + 1000000u) {
+		flow_table_expire(t, t->clock_us);
+		t->last_expire_us = t->clock_us;
 	}
 	if ((p->proto == PROTO_ICMP || p->proto == PROTO_ICMP6) && p->has_l4) {
 		if (p->icmp_is_error)

@@ -30,9 +30,9 @@ enum dec_status ip_decode(struct pkt *p, struct cur *c, uint16_t etype)
 	case PROTO_UDP:
 		return udp_decode(p, c);
 	case PROTO_ICMP:
-		return icmp_decode(p, c);
+		return p->ipver == 4 ? icmp_decode(p, c) : DEC_OK;
 	case PROTO_ICMP6:
-		return icmp6_decode(p, c);
+		return p->ipver == 6 ? icmp6_decode(p, c) : DEC_OK;
 	default:
 		return DEC_OK;	/* IP decoded; other upper-layer protocols are counted only */
 	}

@@ -20,29 +20,25 @@
 /* Walk extension headers starting at *nh; leaves c at the upper-layer header.
  * Sets *frag / *later for a fragment header.  Shared with the ICMPv6 quote decoder. */
 enum dec_status ipv6_ext_walk(struct cur *c, uint8_t *nh, uint8_t *frag, uint8_t *later, uint32_t *ext_bytes);
+static int ipv6_is_ext(uint8_t nh)
+{
+	switch (nh) {
+	case 0: case 43: case 44: case 51: case 60: case 135: case 139: case 140:
+		return 1;
+	default:
+		return 0;	/* upper layer, ESP (50) or no next header (59) */
+	}
+}
+
 enum dec_status ipv6_ext_walk(struct cur *c, uint8_t *nh, uint8_t *frag, uint8_t *later, uint32_t *ext_bytes)
 {
 	*ext_bytes = 0;
-	for (int i = 0; i < IPV6_MAX_EXT; i++) {
+	for (int i = 0; ipv6_is_ext(*nh); i++) {
+		if (i == IPV6_MAX_EXT)
+			return DEC_INVALID;	/* absurdly long chain */
 		uint8_t next, len;
 		size_t hlen;
-		switch (*nh) {
-		case 0:		/* hop-by-hop */
-		case 43:	/* routing */
-		case 60:	/* destination options */
-		case 135:	/* mobility */
-		case 139:	/* HIP */
-		case 140:	/* shim6 */
-			next = cur_u8(c);
-			len = cur_u8(c);
-			hlen = ((size_t)len + 1) * 8;
-			break;
-		case 51:	/* AH */
-			next = cur_u8(c);
-			len = cur_u8(c);
-			hlen = ((size_t)len + 2) * 4;
-			break;
-		case 44: {	/* fragment */
+		if (*nh == 44) {	/* fragment: | next | res | offset(13) res(2) M(1) | id(4) | */
 			next = cur_u8(c);
 			cur_skip(c, 1);
 			uint16_t fo = cur_be16(c);
@@ -50,23 +46,24 @@ enum dec_status ipv6_ext_walk(struct cur *c, uint8_t *nh, uint8_t *frag, uint8_t
 			if (!cur_ok(c))
 				return DEC_TRUNCATED;
 			*frag = 1;
-			if (fo >> 3)
-				*later = 1;
 			*nh = next;
 			*ext_bytes += 8;
-			if (*later)
+			if (fo >> 3) {
+				*later = 1;
 				return DEC_OK;	/* no upper-layer header in later fragments */
+			}
 			continue;
 		}
-		default:
-			return DEC_OK;	/* upper layer, ESP (50) or no next header (59) */
-		}
+		next = cur_u8(c);
+		len = cur_u8(c);
+		/* AH counts 4-byte units minus 2; the others 8-byte units minus 1 */
+		hlen = *nh == 51 ? ((size_t)len + 2) * 4 : ((size_t)len + 1) * 8;
 		if (!cur_ok(c) || !cur_skip(c, hlen - 2))
 			return DEC_TRUNCATED;
 		*nh = next;
 		*ext_bytes += (uint32_t)hlen;
 	}
-	return DEC_INVALID;	/* absurdly long chain */
+	return DEC_OK;
 }
 
 enum dec_status ipv6_decode(struct pkt *p, struct cur *c)
@@ -104,10 +101,6 @@ enum dec_status ipv6_decode(struct pkt *p, struct cur *c)
 		p->fail_layer = LAYER_IPV6_EXT;
 		/* ran out of bytes inside the declared payload: the lengths disagree */
 		return st == DEC_TRUNCATED && !clamped ? DEC_INVALID : st;
-	}
-	if (ext > payload) {
-		p->fail_layer = LAYER_IPV6_EXT;
-		return DEC_INVALID;
 	}
 	p->proto = nh;
 	p->l4_len = payload - ext;

@@ -20,11 +20,15 @@ enum dec_status udp_decode(struct pkt *p, struct cur *c)
 		p->fail_layer = LAYER_UDP;
 		return l4_short(p);
 	}
-	uint32_t len = ulen ? ulen : p->l4_len;
-	if (len < 8 || len > p->l4_len) {
+	/* length 0 only means "the IP payload" in an IPv6 jumbogram (RFC 2675) */
+	uint32_t len = ulen ? ulen : (p->ipver == 6 ? p->l4_len : 0);
+	/* a first fragment's UDP length covers the whole datagram, not this fragment */
+	if (len < 8 || (len > p->l4_len && !p->is_fragment)) {
 		p->fail_layer = LAYER_UDP;
 		return DEC_INVALID;
 	}
+	if (len > p->l4_len)
+		len = p->l4_len;
 	p->has_l4 = 1;
 	l4_payload(p, c, len - 8);
 	return DEC_OK;
