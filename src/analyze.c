@@ -6,7 +6,7 @@
  * with several files the "file" records carry each file's first frame.
  *
  * Output: text (one line per flow, then a summary) or, with --json, JSON
- * Lines (doc/rpcwatch-json.7): the first record is {"type":"rpcwatch",
+ * Lines (rpcwatch(1), JSON OUTPUT): the first record is {"type":"rpcwatch",
  * "schema":N,...}; every record has "type" and "ts" (RFC 3339 UTC).
  */
 #include "config.h"
