@@ -6,6 +6,12 @@
  *
  * Semantics (the reference for rpcwatch(1)):
  *
+ * Long options: --interface (-i), --write (-w), --list-interfaces (-D),
+ *   --snapshot-length (-s), --count (-c), --file-size (-C), --rotate-seconds
+ *   (-G), --ring-size (-W), --relinquish-privileges (-Z), --no-promiscuous-mode
+ *   (-p), --buffer-size (-B), --quiet (-q), --help (-h: usage on stdout, exit 0).
+ *   Options and FILTER words may be mixed; "--" ends the options.
+ *
  * Output.  Classic pcap (microsecond time stamps) with the interface's link
  *   type and snapshot length.  "-w -" writes to standard output (no rotation,
  *   refused when stdout is a terminal).  Existing files are overwritten.  The
@@ -59,11 +65,20 @@
  * -B KiB  Kernel capture buffer, default 16384 (16 MiB).
  * -p  Do not put the interface into promiscuous mode.
  * -Z USER  After opening the interface and installing the filter: initgroups,
- *   setgid, setuid to USER (verified).  Unknown user: exit 2 before capturing.
+ *   setgid, setuid to USER, verified (real and effective ids, and uid 0 cannot
+ *   be regained).  Unknown user: exit 2 before any device is opened.  Needs
+ *   root, unless USER is the user already running rpcwatch (then a no-op).
  * -q  Quiet: no "listening on" and "writing NAME" lines; warnings, errors and
- *   statistics are still printed.
- * -D  List interfaces (number, name, description, flags, addresses); exit 0.
- *   "-i N" with a number N selects entry N of that list.
+ *   statistics are still printed.  Without -q the start is announced as
+ *     rpcwatch capture: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes
+ *     rpcwatch capture: writing trace.pcap
+ * -D  List interfaces and exit 0, one per entry, addresses indented:
+ *     1. eth0 (description) [Up, Running, Connected]
+ *         198.18.0.1/24
+ *   Flags shown: Up, Running, Loopback, Wireless, Connected/Disconnected.
+ *   "-i N", N a number that is not the name of an interface, selects entry N.
+ * Privileges.  Capturing needs root or the file capabilities
+ *   cap_net_raw,cap_net_admin (setcap cap_net_raw,cap_net_admin+eip rpcwatch).
  * FILTER  Trailing arguments joined with spaces: a pcap-filter(7) expression,
  *   compiled against the interface's IPv4 netmask.
  *
@@ -81,8 +96,11 @@
  *
  * Exit status.  0: stopped by signal or -c reached.  2: usage error (unknown
  *   flag, bad value, missing -i/-w, -W without -C/-G, unknown -Z user), or
- *   runtime error (no permission, no such interface, bad filter, output file
- *   cannot be created or written, capture failure); each is one line on stderr.
+ *   runtime error (no permission, no such interface, interface down, bad
+ *   filter, -Z failure, first output file cannot be created): exactly one line
+ *   on stderr.  A failure once capturing has started (a rotated file cannot be
+ *   created, a write fails e.g. disk full, the interface disappears) is one
+ *   error line followed by the statistics lines, also exit 2.
  */
 #include "config.h"
 #include "capture.h"

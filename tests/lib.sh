@@ -36,27 +36,25 @@ rw_need_shared() {
 }
 
 # ---- network namespaces (addresses from 198.18.0.0/15 only) --------------
-# Every namespace made here is named rw<pid>-<name> and removed by rw_netns_cleanup,
-# which rw_netns_init installs as an EXIT trap.
+# Every namespace made here is named rw<pid>-<name> ($$ is the top shell's pid,
+# also inside $(...) subshells) and rw_netns_cleanup, which rw_netns_init
+# installs as an EXIT trap, removes every namespace with that prefix.
 RW_NS_PREFIX="rw$$-"
-RW_NS_LIST=""
 RW_BG_PIDS=""
 rw_netns_cleanup() {
 	local p ns
 	for p in $RW_BG_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $RW_BG_PIDS; do wait "$p" 2>/dev/null; done
-	for ns in $RW_NS_LIST; do
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$RW_NS_PREFIX"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
-	RW_NS_LIST=""
 }
 rw_netns_init() { trap rw_netns_cleanup EXIT; trap 'exit 130' INT TERM; }
 # rw_ns NAME -> prints the full namespace name, creating it with lo up
 rw_ns() {
 	local ns="$RW_NS_PREFIX$1"
 	ip netns add "$ns" || return 1
-	RW_NS_LIST="$RW_NS_LIST $ns"
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
