@@ -21,6 +21,8 @@
 #include "decode.h"
 #include "flow.h"
 #include "json.h"
+#include "rpc.h"
+#include "rpcout.h"
 #include "util.h"
 
 #define RW_JSON_SCHEMA 1
@@ -48,6 +50,7 @@ struct analyze {
 	/* options */
 	int json;
 	int quiet;
+	int pdus;
 	const char *filter;
 	size_t max_flows;
 	uint32_t flow_timeout;
@@ -61,6 +64,8 @@ struct analyze {
 	struct file_info *files;
 	int nfiles;
 	struct flow_table *ft;
+	struct rpc_engine *rpc;
+	struct rpcout ro;
 	struct an_stats st;
 };
 
@@ -227,11 +232,15 @@ static void emit_flow_text(struct analyze *a, const struct flow *f, enum flow_en
 static void on_flow_end(void *ctx, const struct flow *f, enum flow_end why)
 {
 	struct analyze *a = ctx;
+	/* calls still open on this connection are reported before the flow itself */
+	rpc_flow_end(a->rpc, (struct flow *)f);
 	if (a->json)
 		emit_flow_json(a, f, why);
 	else
 		emit_flow_text(a, f, why);
 }
+
+static void record_cb(void *ctx, const char *type, uint64_t ts) { json_record(ctx, type, ts); }
 
 static void emit_file_json(struct analyze *a, const struct file_info *fi, uint64_t ts)
 {
@@ -276,6 +285,25 @@ static void emit_summary(struct analyze *a)
 		jw_u64(w, "flows_expired", fs->expired);
 		jw_u64(w, "flows_evicted", fs->evicted);
 		jw_u64(w, "max_flows", a->max_flows);
+		const struct rpc_stats *r = rpc_engine_stats(a->rpc);
+		jw_obj(w, "rpc");
+		jw_u64(w, "co_pdus", r->co_pdus);
+		jw_u64(w, "cl_pdus", r->cl_pdus);
+		jw_u64(w, "bad_pdus", r->bad_pdus);
+		jw_u64(w, "resyncs", r->resyncs);
+		jw_u64(w, "gaps", r->gaps);
+		jw_u64(w, "binds", r->binds);
+		jw_u64(w, "calls", r->calls);
+		jw_u64(w, "faults", r->faults);
+		jw_u64(w, "unanswered", r->unanswered);
+		jw_u64(w, "sealed_calls", r->sealed_calls);
+		jw_u64(w, "epm_answers", r->epm_answers);
+		jw_u64(w, "endpoints_learned", r->endpoints_learned);
+		jw_u64(w, "registrations", r->registrations);
+		jw_u64(w, "notify_udp", r->notify_udp);
+		jw_u64(w, "notify_matched", r->notify_matched);
+		jw_u64(w, "capped", r->capped);
+		jw_close(w);
 		jw_arr(w, "files");
 		for (int i = 0; i < a->nfiles; i++) {
 			jw_obj(w, NULL);
@@ -310,6 +338,20 @@ static void emit_summary(struct analyze *a)
 	fprintf(o, "%llu flows (peak %llu of max %zu), %llu expired idle, %llu evicted\n",
 		(unsigned long long)fs->created, (unsigned long long)fs->peak, a->max_flows,
 		(unsigned long long)fs->expired, (unsigned long long)fs->evicted);
+	const struct rpc_stats *r = rpc_engine_stats(a->rpc);
+	if (r->co_pdus || r->cl_pdus)
+		fprintf(o, "DCE/RPC: %llu PDUs (%llu connectionless, %llu malformed), %llu binds, %llu calls "
+			   "(%llu faults, %llu unanswered, %llu sealed), %llu endpoints learned, %llu push "
+			   "registrations, %llu notifications (%llu matched)\n",
+			(unsigned long long)(r->co_pdus + r->cl_pdus), (unsigned long long)r->cl_pdus,
+			(unsigned long long)r->bad_pdus, (unsigned long long)r->binds, (unsigned long long)r->calls,
+			(unsigned long long)r->faults, (unsigned long long)r->unanswered,
+			(unsigned long long)r->sealed_calls, (unsigned long long)r->endpoints_learned,
+			(unsigned long long)r->registrations, (unsigned long long)r->notify_udp,
+			(unsigned long long)r->notify_matched);
+	if (r->gaps || r->resyncs)
+		fprintf(o, "  %llu stream gaps, %llu resynchronisations\n", (unsigned long long)r->gaps,
+			(unsigned long long)r->resyncs);
 	if (fs->evicted)
 		fprintf(o, "warning: %llu flows were evicted because the table was full; raise --max-flows\n",
 			(unsigned long long)fs->evicted);
@@ -414,7 +456,9 @@ static int read_file(struct analyze *a, struct file_info *fi)
 		a->last_ts = p.ts_us;
 		decode_packet(dlt, data, &p);
 		count(a, &p);
-		flow_table_packet(a->ft, &p, NULL);
+		int dir = 0;
+		struct flow *f = flow_table_packet(a->ft, &p, &dir);
+		rpc_packet(a->rpc, f, dir, &p);
 	}
 	if (!announced && a->json)
 		emit_file_json(a, fi, a->last_ts);
@@ -432,6 +476,7 @@ static void usage(FILE *out)
 		"\n"
 		"  -r FILE              read FILE (may repeat; plain arguments are files too)\n"
 		"  --json               JSON Lines output, one record per line (see rpcwatch(1))\n"
+		"  --pdus               also print every DCE/RPC PDU (rpc_pdu records)\n"
 		"  --filter EXPR        only packets matching the BPF expression EXPR\n"
 		"  --max-flows N        keep at most N flows in memory (default %d); the least\n"
 		"                       recently active flow is evicted and reported when full\n"
@@ -445,12 +490,13 @@ static void usage(FILE *out)
 		DEFAULT_MAX_FLOWS, DEFAULT_FLOW_TIMEOUT);
 }
 
-enum { OPT_JSON = 256, OPT_FILTER, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT };
+enum { OPT_JSON = 256, OPT_FILTER, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT, OPT_PDUS };
 
 int cmd_analyze(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
+		{"pdus", no_argument, NULL, OPT_PDUS},
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT},
@@ -486,6 +532,9 @@ int cmd_analyze(int argc, char **argv)
 		case OPT_JSON:
 			a.json = 1;
 			break;
+		case OPT_PDUS:
+			a.pdus = 1;
+			break;
 		case OPT_FILTER:
 			a.filter = optarg;
 			break;
@@ -510,13 +559,22 @@ int cmd_analyze(int argc, char **argv)
 		rw_usage_error("analyze", "no capture file given");
 
 	jw_init(&a.jw, stdout);
+	a.ro.out = stdout;
+	a.ro.json = a.json;
+	a.ro.jw = &a.jw;
+	a.ro.record = record_cb;
+	a.ro.record_ctx = &a;
+	struct rpc_sink sink;
+	rpcout_sink(&a.ro, &sink, a.pdus);
+	a.rpc = rpc_engine_new(&sink);
 	struct flow_table_opts fo = {
 		.max_flows = a.max_flows,
 		.idle_timeout_s = a.flow_timeout,
 		.emit = on_flow_end,
 		.emit_ctx = &a,
+		.app_free = rpc_flow_free,
 	};
-	a.ft = flow_table_new(&fo);
+	a.ft = a.rpc ? flow_table_new(&fo) : NULL;
 	if (!a.ft) {
 		rw_err("analyze", "cannot allocate a flow table of %zu flows", a.max_flows);
 		free(paths);
@@ -534,11 +592,13 @@ int cmd_analyze(int argc, char **argv)
 		opened |= a.files[i].opened;
 	}
 	flow_table_flush(a.ft);
+	rpc_engine_flush(a.rpc);
 	if (opened)
 		emit_summary(&a);
 	fflush(stdout);
 	int werr = ferror(stdout);
 	flow_table_free(a.ft);
+	rpc_engine_free(a.rpc);
 	free(a.files);
 	free(paths);
 	if (werr) {

@@ -86,6 +86,7 @@ struct flow {
 	struct flow_icmp icmp;		/* first ICMP error */
 
 	void *app;			/* caller's per-flow state (see app_free) */
+	uint8_t app_probe;		/* caller's count of payloads inspected without attaching app */
 };
 
 struct flow_stats {

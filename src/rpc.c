@@ -1,0 +1,631 @@
+/* \summary: the DCE/RPC engine: which flows carry DCE/RPC, the endpoint map
+ * learned from the endpoint mapper, EMSMDB push registrations and the UDP
+ * notifications that answer them (see rpc.h)
+ *
+ * A TCP flow is taken as connection-oriented DCE/RPC when it goes to port
+ * 135 or 593, to a port the endpoint mapper handed out earlier in the
+ * capture, or when one of its first data segments starts with a plausible
+ * CO PDU header (so a capture that starts mid-stream on a dynamic port is
+ * still decoded).  UDP datagrams with a plausible connectionless header go
+ * to dcerpc_cl.c; other UDP datagrams are checked against the registered
+ * push-notification callbacks.
+ */
+#include "config.h"
+#include "rpc_int.h"
+#include "epm.h"
+#include "emsmdb.h"
+#include "names.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EP_TABLE_MAX 65536
+#define REG_TABLE_MAX 65536
+
+static const struct rpc_uuid EPM_UUID = {{0xe1, 0xaf, 0x83, 0x08, 0x5d, 0x1f, 0x11, 0xc9, 0x91, 0xa4, 0x08, 0x00,
+					  0x2b, 0x14, 0xa0, 0xfa}};
+static const struct rpc_uuid EMSMDB_UUID = {{0xa4, 0xf1, 0xdb, 0x00, 0xca, 0x47, 0x10, 0x67, 0xb3, 0x1f, 0x00,
+					     0xdd, 0x01, 0x06, 0x62, 0xda}};
+static const struct rpc_uuid ASYNCEMSMDB_UUID = {{0x52, 0x61, 0x57, 0x4a, 0x45, 0x72, 0x20, 0x6e, 0xb2, 0x68,
+						  0x6b, 0x19, 0x92, 0x13, 0xb4, 0xe4}};
+
+enum { EPM_OP_LOOKUP = 2, EPM_OP_MAP = 3 };
+enum { EMSMDB_OP_REGISTER = 4 };
+
+/* Decoder results are large (every tower of an answer); one set per engine. */
+struct rpc_scratch {
+	struct epm_map_req map_req;
+	struct epm_map_resp map_resp;
+	struct epm_lookup_req lookup_req;
+	struct epm_lookup_resp lookup_resp;
+};
+
+struct reg_slot {
+	uint8_t used;
+	uint32_t next_addr, next_ctx;	/* hash chains: index + 1 */
+	uint32_t h_addr, h_ctx;
+	struct rpc_notify_reg_ev ev;
+};
+
+/* ---- engine ------------------------------------------------------------------ */
+
+struct rpc_engine *rpc_engine_new(const struct rpc_sink *sink)
+{
+	struct rpc_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->sink = *sink;
+	e->scratch = calloc(1, sizeof *e->scratch);
+	if (!e->scratch) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void rpc_engine_free(struct rpc_engine *e)
+{
+	if (!e)
+		return;
+	dce_cl_free(e);
+	free(e->scratch);
+	free(e->eps);
+	free(e->regs);
+	free(e->h_addr);
+	free(e->h_ctx);
+	free(e);
+}
+
+const struct rpc_stats *rpc_engine_stats(const struct rpc_engine *e) { return &e->st; }
+
+size_t rpc_endpoints(const struct rpc_engine *e, const struct rpc_endpoint **v)
+{
+	*v = e->eps;
+	return e->neps;
+}
+
+void rpc_ep_from_flow(const struct flow *f, int client_dir, struct rpc_ep *ep)
+{
+	memset(ep, 0, sizeof *ep);
+	ep->proto = f->proto;
+	if (client_dir == 0) {
+		ep->cli = f->orig;
+		ep->cport = f->oport;
+		ep->srv = f->resp;
+		ep->sport = f->rport;
+	} else {
+		ep->cli = f->resp;
+		ep->cport = f->rport;
+		ep->srv = f->orig;
+		ep->sport = f->oport;
+	}
+}
+
+/* ---- learned endpoints ------------------------------------------------------- */
+
+static void learn_endpoint(struct rpc_engine *e, const struct addr *srv, uint16_t port, uint8_t proto,
+			   const struct rpc_uuid *iface, uint16_t vmaj)
+{
+	for (size_t i = 0; i < e->neps; i++) {
+		struct rpc_endpoint *x = &e->eps[i];
+		if (x->port == port && x->proto == proto && addr_eq(&x->srv, srv) && uuid_eq(&x->iface, iface))
+			return;
+	}
+	if (e->neps == e->caps_eps) {
+		if (e->caps_eps >= EP_TABLE_MAX) {
+			e->st.capped++;
+			return;
+		}
+		size_t nc = e->caps_eps ? e->caps_eps * 2 : 64;
+		struct rpc_endpoint *v = realloc(e->eps, nc * sizeof *v);
+		if (!v)
+			return;
+		e->eps = v;
+		e->caps_eps = nc;
+	}
+	struct rpc_endpoint *x = &e->eps[e->neps++];
+	memset(x, 0, sizeof *x);
+	x->srv = *srv;
+	x->port = port;
+	x->proto = proto;
+	x->iface = *iface;
+	x->ver_major = vmaj;
+	x->frame = e->cur->frame;
+	x->ts_us = e->cur->ts_us;
+	e->st.endpoints_learned++;
+	if (uuid_eq(iface, &EMSMDB_UUID))
+		rpc_note_emsmdb_server(e, srv);
+}
+
+/* The interface at srv:port, if the endpoint map names exactly one. */
+int rpc_lookup_endpoint(const struct rpc_engine *e, const struct addr *srv, uint16_t port, uint8_t proto,
+			struct rpc_uuid *iface, uint16_t *vmaj)
+{
+	int found = 0;
+	for (size_t i = 0; i < e->neps; i++) {
+		const struct rpc_endpoint *x = &e->eps[i];
+		if (x->port != port || x->proto != proto || !addr_eq(&x->srv, srv))
+			continue;
+		if (found && !uuid_eq(iface, &x->iface))
+			return 0;	/* several interfaces share the port: no guess */
+		*iface = x->iface;
+		*vmaj = x->ver_major;
+		found = 1;
+	}
+	return found;
+}
+
+static int is_learned_port(const struct rpc_engine *e, const struct addr *srv, uint16_t port)
+{
+	for (size_t i = 0; i < e->neps; i++)
+		if (e->eps[i].port == port && e->eps[i].proto == PROTO_TCP && addr_eq(&e->eps[i].srv, srv))
+			return 1;
+	return 0;
+}
+
+void rpc_note_emsmdb_server(struct rpc_engine *e, const struct addr *srv)
+{
+	for (size_t i = 0; i < e->n_emsmdb_srv; i++)
+		if (addr_eq(&e->emsmdb_srv[i], srv))
+			return;
+	if (e->n_emsmdb_srv < sizeof e->emsmdb_srv / sizeof e->emsmdb_srv[0])
+		e->emsmdb_srv[e->n_emsmdb_srv++] = *srv;
+}
+
+static int is_emsmdb_server(const struct rpc_engine *e, const struct addr *a)
+{
+	for (size_t i = 0; i < e->n_emsmdb_srv; i++)
+		if (addr_eq(&e->emsmdb_srv[i], a))
+			return 1;
+	return 0;
+}
+
+/* ---- registrations and notifications ---------------------------------------- */
+
+static uint32_t hash_bytes(const uint8_t *p, size_t n, uint32_t h)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t addr_key(const struct addr *a, uint16_t port)
+{
+	uint32_t h = hash_bytes(a->a, a->family == 6 ? 16 : 4, 2166136261u);
+	uint8_t pb[2] = {(uint8_t)(port >> 8), (uint8_t)port};
+	return hash_bytes(pb, 2, h);
+}
+
+static void chain_unlink(uint32_t *heads, struct reg_slot *regs, uint32_t bucket, uint32_t idx, int ctx)
+{
+	uint32_t *pp = &heads[bucket];
+	while (*pp) {
+		struct reg_slot *r = &regs[*pp - 1];
+		if (*pp - 1 == idx) {
+			*pp = ctx ? r->next_ctx : r->next_addr;
+			return;
+		}
+		pp = ctx ? &r->next_ctx : &r->next_addr;
+	}
+}
+
+static struct rpc_notify_reg_ev *reg_add(struct rpc_engine *e, const struct rpc_notify_reg_ev *ev)
+{
+	if (!e->regs) {
+		e->reg_cap = REG_TABLE_MAX;
+		e->hbuckets = REG_TABLE_MAX;
+		e->regs = calloc(e->reg_cap, sizeof *e->regs);
+		e->h_addr = calloc(e->hbuckets, sizeof *e->h_addr);
+		e->h_ctx = calloc(e->hbuckets, sizeof *e->h_ctx);
+		if (!e->regs || !e->h_addr || !e->h_ctx) {
+			free(e->regs);
+			free(e->h_addr);
+			free(e->h_ctx);
+			e->regs = NULL;
+			return NULL;
+		}
+	}
+	uint32_t idx = e->reg_next;
+	e->reg_next = (e->reg_next + 1) % e->reg_cap;
+	struct reg_slot *r = &e->regs[idx];
+	if (r->used) {	/* the ring wrapped: forget the oldest registration */
+		e->st.capped++;
+		chain_unlink(e->h_addr, e->regs, r->h_addr, idx, 0);
+		chain_unlink(e->h_ctx, e->regs, r->h_ctx, idx, 1);
+	} else {
+		e->nregs++;
+	}
+	memset(r, 0, sizeof *r);
+	r->used = 1;
+	r->ev = *ev;
+	r->h_addr = addr_key(&ev->cb_ip, ev->cb_port) % e->hbuckets;
+	r->h_ctx = hash_bytes(ev->context, ev->context_len, 2166136261u) % e->hbuckets;
+	r->next_addr = e->h_addr[r->h_addr];
+	e->h_addr[r->h_addr] = idx + 1;
+	r->next_ctx = e->h_ctx[r->h_ctx];
+	e->h_ctx[r->h_ctx] = idx + 1;
+	return &r->ev;
+}
+
+/* A UDP datagram that is not DCE/RPC: is it a push notification? */
+static void check_notification(struct rpc_engine *e, const struct pkt *p)
+{
+	if (!p->payload_len || p->payload_len > RPC_CONTEXT_MAX || p->payload_caplen != p->payload_len)
+		return;
+	struct rpc_notify_reg_ev *best = NULL;
+	int m_addr = 0, m_ctx = 0;
+	if (e->regs) {
+		/* newest registration first: walk both chains, keep the best match */
+		for (uint32_t i = e->h_addr[addr_key(&p->dst, p->dport) % e->hbuckets]; i; i = e->regs[i - 1].next_addr) {
+			struct rpc_notify_reg_ev *r = &e->regs[i - 1].ev;
+			if (r->cb_port == p->dport && addr_eq(&r->cb_ip, &p->dst)) {
+				int c = r->context_len == p->payload_len && !memcmp(r->context, p->payload, p->payload_len);
+				if (!best || c > m_ctx) {
+					best = r;
+					m_addr = 1;
+					m_ctx = c;
+				}
+				if (c)
+					break;
+			}
+		}
+		if (!m_ctx) {
+			uint32_t hb = hash_bytes(p->payload, p->payload_len, 2166136261u) % e->hbuckets;
+			for (uint32_t i = e->h_ctx[hb]; i; i = e->regs[i - 1].next_ctx) {
+				struct rpc_notify_reg_ev *r = &e->regs[i - 1].ev;
+				if (r->context_len == p->payload_len && !memcmp(r->context, p->payload, p->payload_len)) {
+					best = r;
+					m_ctx = 1;
+					m_addr = r->cb_port == p->dport && addr_eq(&r->cb_ip, &p->dst);
+					break;
+				}
+			}
+		}
+	}
+	int candidate = 0;
+	if (!best) {
+		/* unmatched: from a known EMSMDB server, ephemeral ports both sides, tiny payload */
+		if (!(p->sport >= 1024 && p->dport >= 1024 && p->payload_len <= 16 && is_emsmdb_server(e, &p->src)))
+			return;
+		candidate = 1;
+	}
+	struct rpc_notify_udp_ev ev;
+	memset(&ev, 0, sizeof ev);
+	ev.ep.proto = PROTO_UDP;
+	ev.ep.cli = p->dst;
+	ev.ep.cport = p->dport;
+	ev.ep.srv = p->src;
+	ev.ep.sport = p->sport;
+	ev.src = p->src;
+	ev.dst = p->dst;
+	ev.sport = p->sport;
+	ev.dport = p->dport;
+	ev.frame = p->frame;
+	ev.ts_us = p->ts_us;
+	ev.len = p->payload_len;
+	ev.reg_id = best ? best->reg_id : 0;
+	ev.match_addr = (uint8_t)m_addr;
+	ev.match_context = (uint8_t)m_ctx;
+	ev.candidate = (uint8_t)candidate;
+	ev.payload_len = (uint16_t)p->payload_len;
+	memcpy(ev.payload, p->payload, p->payload_len);
+	e->st.notify_udp++;
+	if (best)
+		e->st.notify_matched++;
+	if (e->sink.notify_udp)
+		e->sink.notify_udp(e->sink.ctx, &ev);
+}
+
+/* ---- interface stub decoders ------------------------------------------------ */
+
+int rpc_call_wants_stub(const struct rpc_uuid *iface, uint16_t opnum, int response)
+{
+	(void)response;
+	if (uuid_eq(iface, &EPM_UUID))
+		return opnum == EPM_OP_LOOKUP || opnum == EPM_OP_MAP;
+	if (uuid_eq(iface, &EMSMDB_UUID))
+		return opnum == EMSMDB_OP_REGISTER;
+	return 0;
+}
+
+/* The address a tower names; 0.0.0.0 (as some servers answer) means the
+ * endpoint mapper's own address. */
+static void tower_addr(const struct epm_tower *t, const struct rpc_ep *ep, struct addr *a)
+{
+	static const uint8_t any[4];
+	if (t->has_ip && memcmp(t->ipv4, any, 4))
+		addr_set4(a, t->ipv4);
+	else
+		*a = ep->srv;
+}
+
+static void epm_event_from_tower(struct rpc_epm_ev *ev, const struct epm_tower *t, const struct rpc_ep *ep)
+{
+	ev->has_tower = 1;
+	ev->has_iface = t->has_iface;
+	ev->iface = t->iface;
+	ev->ver_major = t->ver_major;
+	ev->ver_minor = t->ver_minor;
+	ev->protseq = epm_protseq_name(t->protseq);
+	switch (t->protseq) {
+	case EPM_NCACN_IP_TCP: ev->proto = RPC_EPM_TCP; break;
+	case EPM_NCADG_IP_UDP: ev->proto = RPC_EPM_UDP; break;
+	case EPM_NCACN_NP: ev->proto = RPC_EPM_NP; break;
+	case EPM_NCACN_HTTP: ev->proto = RPC_EPM_HTTP; break;
+	case EPM_NCALRPC: ev->proto = RPC_EPM_LRPC; break;
+	default: ev->proto = RPC_EPM_OTHER; break;
+	}
+	if (t->has_ip) {
+		ev->has_ip = 1;
+		addr_set4(&ev->ip, t->ipv4);
+	}
+	ev->has_port = t->has_port;
+	ev->port = t->port;
+	if (t->has_pipe)
+		snprintf(ev->pipe, sizeof ev->pipe, "%s", t->pipe);
+	if (t->has_host)
+		snprintf(ev->host, sizeof ev->host, "%s", t->host);
+	epm_tower_string(t, ev->binding, sizeof ev->binding);
+	(void)ep;
+}
+
+static void learn_from_tower(struct rpc_engine *e, const struct epm_tower *t, const struct rpc_ep *ep)
+{
+	if (!t->has_iface || !t->has_port || t->malformed)
+		return;
+	uint8_t proto = t->protseq == EPM_NCACN_IP_TCP || t->protseq == EPM_NCACN_HTTP ? PROTO_TCP
+		      : t->protseq == EPM_NCADG_IP_UDP ? PROTO_UDP : 0;
+	if (!proto || !t->port)
+		return;
+	struct addr a;
+	tower_addr(t, ep, &a);
+	learn_endpoint(e, &a, t->port, proto, &t->iface, t->ver_major);
+}
+
+static void epm_emit(struct rpc_engine *e, struct rpc_epm_ev *ev)
+{
+	e->st.epm_answers++;
+	if (e->sink.epm)
+		e->sink.epm(e->sink.ctx, ev);
+}
+
+/* One epm event per tower (or entry); one without a tower when the answer has none. */
+static void epm_emit_towers(struct rpc_engine *e, struct rpc_epm_ev *ev, const struct rpc_ep *ep,
+			    const struct epm_tower *const *towers, const char *const *notes, uint32_t n)
+{
+	ev->count = n;
+	if (n == 0) {
+		epm_emit(e, ev);
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct rpc_epm_ev t = *ev;
+		t.index = i;
+		if (towers[i]) {
+			epm_event_from_tower(&t, towers[i], ep);
+			learn_from_tower(e, towers[i], ep);
+		}
+		if (notes && notes[i])
+			snprintf(t.annotation, sizeof t.annotation, "%s", notes[i]);
+		epm_emit(e, &t);
+	}
+}
+
+static void epm_complete(struct rpc_engine *e, struct dce_call *call)
+{
+	struct rpc_call_ev *c = &call->ev;
+	struct rpc_epm_ev ev;
+	memset(&ev, 0, sizeof ev);
+	ev.ep = c->ep;
+	ev.opnum = c->opnum;
+	ev.req_frame = c->req_frame;
+	ev.frame = c->resp_frame;
+	ev.ts_us = c->resp_ts_us;
+	if (call->have_epm_req) {
+		ev.has_iface = 1;
+		ev.iface = call->epm_req_iface;
+		ev.ver_major = call->epm_req_vmaj;
+		ev.ver_minor = call->epm_req_vmin;
+	}
+	const struct epm_tower *towers[EPM_MAX_ENTRIES > EPM_MAX_TOWERS ? EPM_MAX_ENTRIES : EPM_MAX_TOWERS];
+	const char *notes[EPM_MAX_ENTRIES];
+	uint32_t n = 0, status;
+	if (c->opnum == EPM_OP_MAP) {
+		struct epm_map_resp *r = &e->scratch->map_resp;
+		epm_map_resp_decode(call->resp.p, call->resp.len, call->le, c->ndr64, r);
+		if (!r->has_status)
+			return;
+		status = r->status;
+		for (n = 0; n < r->n_towers; n++)
+			towers[n] = &r->towers[n];
+		ev.status = status;
+		epm_emit_towers(e, &ev, &c->ep, towers, NULL, n);
+	} else {
+		struct epm_lookup_resp *r = &e->scratch->lookup_resp;
+		epm_lookup_resp_decode(call->resp.p, call->resp.len, call->le, c->ndr64, r);
+		if (!r->has_status)
+			return;
+		status = r->status;
+		for (n = 0; n < r->n_entries; n++) {
+			towers[n] = r->entries[n].tower_decoded ? &r->entries[n].tower : NULL;
+			notes[n] = r->entries[n].annotation;
+		}
+		ev.status = status;
+		epm_emit_towers(e, &ev, &c->ep, towers, notes, n);
+	}
+	c->has_rc = 1;
+	c->rc = status;
+	c->rc_table = 2;
+	c->detailed = 1;
+}
+
+/* ---- EMSMDB push registrations ------------------------------------------------ */
+
+static void emsmdb_request_done(struct dce_call *call)
+{
+	const struct rpc_call_ev *c = &call->ev;
+	struct rpc_notify_reg_ev *r = &call->reg;
+	memset(r, 0, sizeof *r);
+	call->have_reg = 1;
+	r->ep = c->ep;
+	r->req_frame = c->req_frame;
+	r->ts_us = c->req_ts_us;
+	if (c->sealed || !call->req.len) {
+		r->args_sealed = c->sealed;
+		return;
+	}
+	struct emsmdb_rpn_req q;
+	emsmdb_rpn_req_decode(call->req.p, call->req.len, call->le, c->ndr64, &q);
+	r->family_raw = q.family;
+	if (q.has_addr && q.af) {
+		r->af = q.af;
+		if (q.af == 4)
+			addr_set4(&r->cb_ip, q.ip);
+		else
+			addr_set6(&r->cb_ip, q.ip);
+		r->cb_port = q.port;
+	}
+	r->cb_context = q.cb_context;
+	r->context_len = (uint16_t)(q.context_len < RPC_CONTEXT_MAX ? q.context_len : RPC_CONTEXT_MAX);
+	memcpy(r->context, q.context, r->context_len);
+	r->advise_bits = q.advise_bits;
+	r->inconsistent = q.context_count_mismatch || q.callback_count_mismatch || q.callback_size_mismatch ||
+			  q.invalid != NULL;
+}
+
+/* The registration is answered (or its connection ended): record and report it. */
+static void emsmdb_complete(struct rpc_engine *e, struct dce_call *call)
+{
+	const struct rpc_call_ev *c = &call->ev;
+	struct rpc_notify_reg_ev *r = &call->reg;
+	if (c->resp_frame && !c->fault) {
+		r->resp_frame = c->resp_frame;
+		r->answered = 1;
+		if (call->resp.len && !c->sealed) {
+			struct emsmdb_rpn_resp a;
+			if (emsmdb_rpn_resp_decode(call->resp.p, call->resp.len, call->le, c->ndr64, &a) == STUB_OK) {
+				r->has_rc = 1;
+				r->rc = a.rc;
+				r->hnotification = a.hnotification;
+			}
+		} else if (c->has_rc) {
+			r->has_rc = 1;
+			r->rc = c->rc;
+		}
+	}
+	call->ev.detailed = 1;
+	r->reg_id = ++e->next_reg_id;
+	e->st.registrations++;
+	if (r->af)
+		reg_add(e, r);
+	if (e->sink.notify_reg)
+		e->sink.notify_reg(e->sink.ctx, r);
+}
+
+void rpc_call_request_done(struct rpc_engine *e, struct dce_call *call)
+{
+	const struct rpc_call_ev *c = &call->ev;
+	if (!c->has_iface)
+		return;
+	if (uuid_eq(&c->iface, &EPM_UUID) && call->req.len) {
+		if (c->opnum == EPM_OP_MAP) {
+			struct epm_map_req *r = &e->scratch->map_req;
+			epm_map_req_decode(call->req.p, call->req.len, call->le, c->ndr64, r);
+			if (r->has_tower && r->tower.has_iface) {
+				call->have_epm_req = 1;
+				call->epm_req_iface = r->tower.iface;
+				call->epm_req_vmaj = r->tower.ver_major;
+				call->epm_req_vmin = r->tower.ver_minor;
+			}
+		} else if (c->opnum == EPM_OP_LOOKUP) {
+			struct epm_lookup_req *r = &e->scratch->lookup_req;
+			epm_lookup_req_decode(call->req.p, call->req.len, call->le, c->ndr64, r);
+			if (r->has_ifid) {
+				call->have_epm_req = 1;
+				call->epm_req_iface = r->if_uuid;
+				call->epm_req_vmaj = r->if_vers_major;
+				call->epm_req_vmin = r->if_vers_minor;
+			}
+		}
+	} else if (uuid_eq(&c->iface, &EMSMDB_UUID) && c->opnum == EMSMDB_OP_REGISTER) {
+		emsmdb_request_done(call);
+	}
+}
+
+void rpc_call_complete(struct rpc_engine *e, struct dce_call *call)
+{
+	struct rpc_call_ev *c = &call->ev;
+	int answered = call->resp_done && !c->fault;
+	if (!c->resp_frame)
+		e->st.unanswered++;
+	if (c->has_iface && uuid_eq(&c->iface, &EPM_UUID) && answered && !c->sealed && call->resp.len &&
+	    (c->opnum == EPM_OP_MAP || c->opnum == EPM_OP_LOOKUP) && c->req_frame)
+		epm_complete(e, call);
+	else if (c->has_iface && (uuid_eq(&c->iface, &EMSMDB_UUID) || uuid_eq(&c->iface, &ASYNCEMSMDB_UUID))) {
+		rpc_note_emsmdb_server(e, &c->ep.srv);
+		if (answered && !c->sealed && call->tail_len >= 4 && c->req_frame) {
+			/* the method's return value is marshalled last */
+			const uint8_t *t = call->tail + call->tail_len - 4;
+			c->has_rc = 1;
+			c->rc = call->le ? (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24
+					 : (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
+			c->rc_table = 1;
+		}
+		if (uuid_eq(&c->iface, &EMSMDB_UUID) && c->opnum == EMSMDB_OP_REGISTER && call->have_reg)
+			emsmdb_complete(e, call);
+	}
+	if (e->sink.call)
+		e->sink.call(e->sink.ctx, c);
+}
+
+/* ---- per-packet -------------------------------------------------------------- */
+
+void rpc_packet(struct rpc_engine *e, struct flow *f, int dir, const struct pkt *p)
+{
+	if (!f)
+		return;
+	e->cur = p;
+	e->cur_flow = f;
+	e->cur_dir = dir;
+	if (p->proto == PROTO_UDP) {
+		if ((p->sport == 135 || p->dport == 135 || dce_cl_header_plausible(p->payload, p->payload_caplen)) &&
+		    dce_cl_header_plausible(p->payload, p->payload_caplen))
+			dce_cl_packet(e, f, dir, p);
+		else
+			check_notification(e, p);
+		return;
+	}
+	if (p->proto != PROTO_TCP)
+		return;
+	struct dce_conn *c = f->app;
+	if (!c) {
+		if (f->app_probe >= DCE_PROBE_SEGMENTS || !p->payload_len)
+			return;
+		int yes = f->rport == 135 || f->rport == 593 || f->oport == 135 ||
+			  is_learned_port(e, &f->resp, f->rport) || is_learned_port(e, &f->orig, f->oport) ||
+			  dce_co_header_plausible(p->payload, p->payload_caplen);
+		if (!yes) {
+			f->app_probe++;
+			return;
+		}
+		c = dce_conn_new(f);
+		if (!c)
+			return;
+		f->app = c;
+		/* start both directions here: bytes before this segment were not seen */
+		stream_set_next(&c->st[dir], p->seq);
+	}
+	dce_conn_segment(e, c, dir, p);
+}
+
+void rpc_flow_end(struct rpc_engine *e, struct flow *f)
+{
+	struct dce_conn *c = f->app;
+	if (c && c->kind == 1)
+		dce_conn_end(e, c);
+}
+
+void rpc_flow_free(void *app) { dce_conn_free(app); }
+
+void rpc_engine_flush(struct rpc_engine *e) { dce_cl_flush(e); }
