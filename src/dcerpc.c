@@ -132,6 +132,7 @@ static void call_release(struct dce_call *call)
 {
 	buf_free(&call->req);
 	buf_free(&call->resp);
+	free(call->reg);
 	memset(call, 0, sizeof *call);
 }
 

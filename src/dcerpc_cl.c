@@ -45,6 +45,7 @@ void dce_cl_free(struct rpc_engine *e)
 		if (e->cl[i].in_use) {
 			free(e->cl[i].call.req.p);
 			free(e->cl[i].call.resp.p);
+			free(e->cl[i].call.reg);
 		}
 	free(e->cl);
 	e->cl = NULL;
@@ -63,6 +64,7 @@ static void cl_finish(struct rpc_engine *e, struct cl_call *k)
 	rpc_call_complete(e, &k->call);
 	free(k->call.req.p);
 	free(k->call.resp.p);
+	free(k->call.reg);
 	memset(k, 0, sizeof *k);
 }
 

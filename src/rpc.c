@@ -465,9 +465,11 @@ static void epm_complete(struct rpc_engine *e, struct dce_call *call)
 static void emsmdb_request_done(struct dce_call *call)
 {
 	const struct rpc_call_ev *c = &call->ev;
-	struct rpc_notify_reg_ev *r = &call->reg;
+	struct rpc_notify_reg_ev *r = call->reg ? call->reg : calloc(1, sizeof *r);
+	if (!r)
+		return;
 	memset(r, 0, sizeof *r);
-	call->have_reg = 1;
+	call->reg = r;
 	r->ep = c->ep;
 	r->req_frame = c->req_frame;
 	r->ts_us = c->req_ts_us;
@@ -498,7 +500,7 @@ static void emsmdb_request_done(struct dce_call *call)
 static void emsmdb_complete(struct rpc_engine *e, struct dce_call *call)
 {
 	const struct rpc_call_ev *c = &call->ev;
-	struct rpc_notify_reg_ev *r = &call->reg;
+	struct rpc_notify_reg_ev *r = call->reg;
 	if (c->resp_frame && !c->fault) {
 		r->resp_frame = c->resp_frame;
 		r->answered = 1;
@@ -572,7 +574,7 @@ void rpc_call_complete(struct rpc_engine *e, struct dce_call *call)
 					 : (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
 			c->rc_table = 1;
 		}
-		if (uuid_eq(&c->iface, &EMSMDB_UUID) && c->opnum == EMSMDB_OP_REGISTER && call->have_reg)
+		if (uuid_eq(&c->iface, &EMSMDB_UUID) && c->opnum == EMSMDB_OP_REGISTER && call->reg)
 			emsmdb_complete(e, call);
 	}
 	if (e->sink.call)
@@ -617,6 +619,14 @@ void rpc_packet(struct rpc_engine *e, struct flow *f, int dir, const struct pkt 
 		stream_set_next(&c->st[dir], p->seq);
 	}
 	dce_conn_segment(e, c, dir, p);
+	/* the connection is over: report what it left open and free its state now
+	 * rather than when the flow expires */
+	if ((p->tcp_flags & TH_RST) || (f->fin[0] && f->fin[1])) {
+		dce_conn_end(e, c);
+		dce_conn_free(c);
+		f->app = NULL;
+		f->app_probe = DCE_PROBE_SEGMENTS;	/* do not attach again */
+	}
 }
 
 void rpc_flow_end(struct rpc_engine *e, struct flow *f)

@@ -36,8 +36,7 @@ struct dce_call {
 	uint8_t tail[8];		/* last bytes of the response stub */
 	uint32_t tail_len;
 	/* request-side results an interface decoder needs at response time */
-	uint8_t have_reg;
-	struct rpc_notify_reg_ev reg;
+	struct rpc_notify_reg_ev *reg;	/* EcRRegisterPushNotification only (malloc'd) */
 	uint8_t have_epm_req;
 	struct rpc_uuid epm_req_iface;
 	uint16_t epm_req_vmaj, epm_req_vmin;
