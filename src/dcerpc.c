@@ -23,6 +23,7 @@
  */
 #include "config.h"
 #include "rpc_int.h"
+#include "names.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -164,9 +165,13 @@ static struct dce_ctx *ctx_find(struct dce_conn *c, uint16_t id)
 	return NULL;
 }
 
-static void ctx_install(struct rpc_engine *e, struct dce_conn *c, const struct rpc_ctx_item *it)
+/* Record a context: proposed by a bind (confirmed 0) or accepted by its answer (1).
+ * A proposal never overrides a context the server already accepted. */
+static void ctx_install(struct rpc_engine *e, struct dce_conn *c, const struct rpc_ctx_item *it, int confirmed)
 {
 	struct dce_ctx *x = ctx_find(c, it->ctx_id);
+	if (x && x->confirmed && !confirmed)
+		return;
 	if (!x) {
 		for (int i = 0; i < DCE_MAX_CTX && !x; i++)
 			if (!c->ctx[i].valid)
@@ -177,6 +182,7 @@ static void ctx_install(struct rpc_engine *e, struct dce_conn *c, const struct r
 		}
 	}
 	x->valid = 1;
+	x->confirmed = (uint8_t)confirmed;
 	x->id = it->ctx_id;
 	x->iface = it->iface;
 	x->ver_major = it->ver_major;
@@ -233,6 +239,7 @@ static void call_set_iface(struct rpc_engine *e, struct dce_conn *c, struct dce_
 		call->ev.ver_major = x->ver_major;
 		call->ev.ver_minor = x->ver_minor;
 		call->ev.ndr64 = x->ndr64;
+		call->ev.iface_unconfirmed = !x->confirmed;
 		return;
 	}
 	uint16_t vmaj;
@@ -343,6 +350,11 @@ static void parse_bind(struct rpc_engine *e, struct dce_conn *c, const struct pd
 			b->ctx[b->n_ctx++] = it;
 		else
 			e->st.capped++;
+		/* usable for attribution until the answer says otherwise (the answer
+		 * may be missing: one-sided capture, or a firewall eating replies) */
+		const char *xn = names_xfer(&it.xfer);
+		if (!xn || strcmp(xn, "bind-time-features") != 0)
+			ctx_install(e, c, &it, 0);
 	}
 	e->st.binds++;
 	emit_pdu(e, c, u, 0, 0, 0, NULL);
@@ -403,7 +415,11 @@ static void parse_bind_ack(struct rpc_engine *e, struct dce_conn *c, const struc
 		if (res == 0) {
 			it->xfer = x;
 			it->xfer_ver = (uint16_t)(xv & 0xffff);
-			ctx_install(e, c, it);
+			ctx_install(e, c, it, 1);
+		} else {
+			struct dce_ctx *px = ctx_find(c, it->ctx_id);
+			if (px && !px->confirmed)
+				px->valid = 0;	/* the proposal was turned down */
 		}
 	}
 	if (e->sink.bind)

@@ -66,6 +66,7 @@ struct rpc_call_ev {
 	uint16_t opnum;
 	uint8_t has_iface;
 	uint8_t iface_from_epm;		/* interface inferred from the endpoint map, no bind seen */
+	uint8_t iface_unconfirmed;	/* from a bind whose answer was not captured */
 	struct rpc_uuid iface;
 	uint16_t ver_major, ver_minor;
 	uint8_t ndr64;

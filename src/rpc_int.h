@@ -14,7 +14,8 @@
 #define DCE_RESYNC_MAX (64 * 1024)	/* bytes scanned for a header after a gap */
 
 struct dce_ctx {
-	uint8_t valid;		/* accepted by the server (or assumed, mid-stream) */
+	uint8_t valid;		/* proposed by a bind/alter_context, not rejected */
+	uint8_t confirmed;	/* accepted by the server's bind_ack / alter_context_resp */
 	uint8_t ndr64;
 	uint16_t id;
 	struct rpc_uuid iface;

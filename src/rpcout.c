@@ -196,7 +196,9 @@ static void on_call(void *ctx, const struct rpc_call_ev *e)
 			jw_str(w, "interface", uuid_str(&e->iface, ub, sizeof ub));
 			jw_str(w, "interface_name", names_iface_name(&e->iface));
 			jw_str(w, "version", ver);
-			jw_str(w, "interface_from", e->connectionless ? "header" : e->iface_from_epm ? "epm" : "bind");
+			jw_str(w, "interface_from", e->connectionless ? "header"
+						    : e->iface_from_epm ? "epm"
+						    : e->iface_unconfirmed ? "bind_proposal" : "bind");
 		} else {
 			jw_null(w, "interface");
 		}
@@ -252,6 +254,8 @@ static void on_call(void *ctx, const struct rpc_call_ev *e)
 	} else {
 		fputs(" (request not captured)", f);
 	}
+	if (e->iface_unconfirmed)
+		fputs(" [context not confirmed by the server]", f);
 	if (e->sealed)
 		fputs(" [sealed: arguments encrypted]", f);
 	if (e->fault) {
