@@ -445,6 +445,12 @@ static void parse_bind_nak(struct rpc_engine *e, struct dce_conn *c, const struc
 			b->reply_ts_us = e->cur->ts_us;
 			b->reply_ptype = PT_BIND_NAK;
 			b->nak_reason = reason;
+			/* the whole bind was turned down: withdraw what it proposed */
+			for (unsigned j = 0; j < b->n_ctx; j++) {
+				struct dce_ctx *px = ctx_find(c, b->ctx[j].ctx_id);
+				if (px && !px->confirmed)
+					px->valid = 0;
+			}
 			if (e->sink.bind)
 				e->sink.bind(e->sink.ctx, b);
 			c->bind_used[i] = 0;
@@ -703,6 +709,15 @@ void dce_conn_data(struct rpc_engine *e, struct dce_conn *c, int dir, const uint
 	}
 	if (!n)
 		return;
+	/* A delivered chunk can be larger than the buffer's cap (a 64 KiB
+	 * segment after part of a PDU): feed it in pieces, each processed
+	 * before the next is appended, so no byte is dropped. */
+	while (fr->b.len + n > DCE_MAX_PDU + 16) {
+		size_t room = DCE_MAX_PDU + 16 - fr->b.len;	/* > 16: a pass leaves < 65535 bytes */
+		dce_conn_data(e, c, dir, d, room, 0);
+		d += room;
+		n -= room;
+	}
 	buf_append(&fr->b, d, n, DCE_MAX_PDU + 16, NULL);
 	struct dce_buf *b = &fr->b;
 	uint32_t pos = 0;

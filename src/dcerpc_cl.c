@@ -105,6 +105,24 @@ static struct cl_call *cl_new(struct rpc_engine *e)
 	return slot;
 }
 
+/* Calls already answered, so a retransmitted request or answer is not a new call. */
+static int cl_recent(const struct rpc_engine *e, const struct rpc_uuid *act, uint32_t seq)
+{
+	for (uint32_t i = 0; i < CL_RECENT; i++)
+		if (e->cl_recent[i].used && e->cl_recent[i].seq == seq && uuid_eq(&e->cl_recent[i].act, act))
+			return 1;
+	return 0;
+}
+
+static void cl_remember(struct rpc_engine *e, const struct rpc_uuid *act, uint32_t seq)
+{
+	struct cl_done *r = &e->cl_recent[e->cl_recent_next];
+	e->cl_recent_next = (e->cl_recent_next + 1) % CL_RECENT;
+	r->used = 1;
+	r->act = *act;
+	r->seq = seq;
+}
+
 static void keep_stub(struct dce_buf *b, const uint8_t *p, uint32_t n)
 {
 	b->p = malloc(n ? n : 1);
@@ -175,8 +193,8 @@ void dce_cl_packet(struct rpc_engine *e, struct flow *f, int dir, const struct p
 	struct cl_call *c = cl_find(e, &act, seq);
 	switch (ptype) {
 	case CL_REQUEST:
-		if (c)
-			break;	/* retransmitted request */
+		if (c || cl_recent(e, &act, seq))
+			break;	/* retransmitted request (before or after its answer) */
 		c = cl_new(e);
 		c->act = act;
 		rpc_ep_from_flow(f, client_dir, &c->call.ev.ep);
@@ -204,6 +222,8 @@ void dce_cl_packet(struct rpc_engine *e, struct flow *f, int dir, const struct p
 	case CL_RESPONSE:
 	case CL_FAULT:
 	case CL_REJECT:
+		if (!c && cl_recent(e, &act, seq))
+			break;	/* the answer again: already reported */
 		if (!c) {	/* request not captured */
 			c = cl_new(e);
 			c->act = act;
@@ -236,8 +256,11 @@ void dce_cl_packet(struct rpc_engine *e, struct flow *f, int dir, const struct p
 		} else {
 			c->call.ev.incomplete = 1;
 		}
-		if (ptype != CL_RESPONSE || single || (flags1 & 0x02))
+		if (ptype != CL_RESPONSE || single || (flags1 & 0x02)) {
+			c->call.resp_done = 1;
+			cl_remember(e, &c->act, seq);
 			cl_finish(e, c);
+		}
 		break;
 	default:	/* ping, working, nocall, ack, cancel, fack, cancel_ack */
 		break;

@@ -632,8 +632,18 @@ void rpc_packet(struct rpc_engine *e, struct flow *f, int dir, const struct pkt 
 void rpc_flow_end(struct rpc_engine *e, struct flow *f)
 {
 	struct dce_conn *c = f->app;
-	if (c && c->kind == 1)
-		dce_conn_end(e, c);
+	if (!c || c->kind != 1)
+		return;
+	/* The caller's packet may be gone (end of input) or belong to another
+	 * flow (eviction): PDUs flushed now are dated by this flow's last packet. */
+	struct pkt end;
+	memset(&end, 0, sizeof end);
+	end.frame = f->last_frame;
+	end.ts_us = f->last_ts_us;
+	const struct pkt *saved = e->cur;
+	e->cur = &end;
+	dce_conn_end(e, c);
+	e->cur = saved;
 }
 
 void rpc_flow_free(void *app) { dce_conn_free(app); }

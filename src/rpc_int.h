@@ -12,6 +12,7 @@
 #define DCE_STUB_CAP (256 * 1024)	/* reassembled stub kept for decoding */
 #define DCE_PROBE_SEGMENTS 8	/* data segments inspected before giving up on a flow */
 #define DCE_RESYNC_MAX (64 * 1024)	/* bytes scanned for a header after a gap */
+#define CL_RECENT 256		/* answered CL calls remembered to spot retransmissions */
 
 struct dce_ctx {
 	uint8_t valid;		/* proposed by a bind/alter_context, not rejected */
@@ -86,6 +87,13 @@ struct rpc_engine {
 	/* CL calls awaiting an answer */
 	struct cl_call *cl;
 	uint32_t ncl;
+	/* CL calls recently answered (retransmissions are not new calls) */
+	struct cl_done {
+		uint8_t used;
+		struct rpc_uuid act;
+		uint32_t seq;
+	} cl_recent[CL_RECENT];
+	uint32_t cl_recent_next;
 };
 
 /* dcerpc.c */

@@ -138,11 +138,17 @@ void stream_segment(struct stream *s, uint32_t seq, const uint8_t *data, uint32_
 			while (s->nq > STREAM_MAX_SEGS || s->qbytes > STREAM_MAX_BYTES)
 				jump_gap(s, cb, ctx);
 		} else {
-			/* ahead of the stream and cut by the snaplen: not worth queueing */
-			s->gaps++;
-			s->pending_gap = 1;
-			s->gap_bytes += (uint32_t)d;
-			s->next = seq;
+			/* ahead of the stream and cut by the snaplen: not worth queueing.
+			 * What is queued before it was captured: deliver that first. */
+			while (s->q && sdiff(s->q->seq, seq) < 0)
+				jump_gap(s, cb, ctx);
+			d = sdiff(seq, s->next);
+			if (d > 0) {
+				s->gaps++;
+				s->pending_gap = 1;
+				s->gap_bytes += (uint32_t)d;
+				s->next = seq;
+			}
 			take(s, seq, data, caplen, len, cb, ctx);
 			drain(s, cb, ctx);
 		}
