@@ -155,8 +155,10 @@ static void on_bind(void *ctx, const struct rpc_bind_ev *e)
 		fprintf(f, " -> bind_nak %s", rn ? rn : "");
 	} else if (!e->reply_frame) {
 		fputs(" -> no answer", f);
-	} else if (e->sec_addr[0]) {
-		fprintf(f, " -> %s sec_addr %s", names_ptype(e->reply_ptype), e->sec_addr);
+	} else {
+		fprintf(f, " -> %s", names_ptype(e->reply_ptype));
+		if (e->sec_addr[0])
+			fprintf(f, " sec_addr %s", e->sec_addr);
 	}
 	if (e->reply_frame)
 		fprintf(f, " frames=%llu,%llu\n", (unsigned long long)e->frame, (unsigned long long)e->reply_frame);
