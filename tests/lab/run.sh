@@ -12,7 +12,7 @@
 # /usr/bin/python3 with python3-impacket, samba, smbclient (rpcclient).
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$TOP_SRCDIR/tests/lib.sh"
-LAB=$TOP_SRCDIR/tests/lab
+LAB=$(cd "$TOP_SRCDIR/tests/lab" && pwd -P)	# resolved: pgrep -f matches it against command lines
 
 missing() {
 	if [ "${CI:-}" = true ]; then echo "FAIL: CI=true but $1 is missing"; exit 1; fi

@@ -16,7 +16,7 @@
 # produce, 1 when not, 77 when not root, 2 on usage errors.  The last line is
 #   scenario NAME: outcome WORD (expected WORD) ok|FAIL
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
+here=$(cd "$(dirname "$0")" && pwd -P)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$here/../.." && pwd)}
 . "$TOP_SRCDIR/tests/lib.sh"
 . "$here/lab-lib.sh"
