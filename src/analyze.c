@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "diag.h"
 #include "flow.h"
 #include "json.h"
 #include "rpc.h"
@@ -51,6 +52,8 @@ struct analyze {
 	int json;
 	int quiet;
 	int pdus;
+	int findings_only;
+	struct diag_opts dopts;
 	const char *filter;
 	size_t max_flows;
 	uint32_t flow_timeout;
@@ -58,6 +61,8 @@ struct analyze {
 	/* state */
 	struct jw jw;
 	FILE *out;
+	FILE *out_file;
+	int printed_endpoints;
 	int header_done;
 	uint64_t frame;
 	uint64_t last_ts;
@@ -66,6 +71,8 @@ struct analyze {
 	struct flow_table *ft;
 	struct rpc_engine *rpc;
 	struct rpcout ro;
+	struct rpc_sink out_sink;	/* rpcout's sink; the engine's sink tees into diag first */
+	struct diag *diag;
 	struct an_stats st;
 };
 
@@ -234,6 +241,9 @@ static void on_flow_end(void *ctx, const struct flow *f, enum flow_end why)
 	struct analyze *a = ctx;
 	/* calls still open on this connection are reported before the flow itself */
 	rpc_flow_end(a->rpc, (struct flow *)f);
+	diag_flow(a->diag, f);
+	if (a->findings_only)
+		return;
 	if (a->json)
 		emit_flow_json(a, f, why);
 	else
@@ -241,6 +251,158 @@ static void on_flow_end(void *ctx, const struct flow *f, enum flow_end why)
 }
 
 static void record_cb(void *ctx, const char *type, uint64_t ts) { json_record(ctx, type, ts); }
+
+/* The engine's sink: diagnosis sees every event, output prints it unless --findings-only. */
+static void tee_bind(void *ctx, const struct rpc_bind_ev *e)
+{
+	struct analyze *a = ctx;
+	diag_bind(a->diag, e);
+	if (!a->findings_only)
+		a->out_sink.bind(a->out_sink.ctx, e);
+}
+
+static void tee_call(void *ctx, const struct rpc_call_ev *e)
+{
+	struct analyze *a = ctx;
+	diag_call(a->diag, e);
+	if (!a->findings_only)
+		a->out_sink.call(a->out_sink.ctx, e);
+}
+
+static void tee_epm(void *ctx, const struct rpc_epm_ev *e)
+{
+	struct analyze *a = ctx;
+	diag_epm(a->diag, e);
+	if (!a->findings_only)
+		a->out_sink.epm(a->out_sink.ctx, e);
+}
+
+static void tee_notify_reg(void *ctx, const struct rpc_notify_reg_ev *e)
+{
+	struct analyze *a = ctx;
+	diag_notify_reg(a->diag, e);
+	if (!a->findings_only)
+		a->out_sink.notify_reg(a->out_sink.ctx, e);
+}
+
+static void tee_notify_udp(void *ctx, const struct rpc_notify_udp_ev *e)
+{
+	struct analyze *a = ctx;
+	diag_notify_udp(a->diag, e);
+	if (!a->findings_only)
+		a->out_sink.notify_udp(a->out_sink.ctx, e);
+}
+
+static void tee_pdu(void *ctx, const struct rpc_pdu_ev *e)
+{
+	struct analyze *a = ctx;
+	if (!a->findings_only && a->out_sink.pdu)
+		a->out_sink.pdu(a->out_sink.ctx, e);
+}
+
+static void print_endpoint(void *ctx, const struct diag_endpoint_view *v)
+{
+	struct analyze *a = ctx;
+	char ab[ADDR_STRLEN], by[ADDR_STRLEN];
+	if (a->json) {
+		if (a->findings_only)
+			return;
+		struct jw *w = &a->jw;
+		json_record(a, "endpoint", v->first_ts_us);
+		jw_str(w, "server", addr_str(&v->server, ab, sizeof ab));
+		jw_str(w, "proto", v->proto == PROTO_UDP ? "udp" : "tcp");
+		jw_u64(w, "port", v->port);
+		jw_str(w, "role", v->role);
+		jw_str(w, "interface", v->iface[0] ? v->iface : NULL);
+		jw_str(w, "verdict", v->verdict);
+		jw_str(w, "reason", v->reason);
+		if (v->has_by) {
+			jw_str(w, "by", addr_str(&v->by, by, sizeof by));
+			jw_u64(w, "ttl", v->ttl);
+		}
+		jw_u64(w, "attempts", v->attempts);
+		jw_u64(w, "first_frame", v->first_frame);
+		jw_end(w);
+		return;
+	}
+	if (a->findings_only)
+		return;
+	if (!a->printed_endpoints++)
+		fputs("\nEndpoints:\n", a->out_file);
+	char ap[ADDR_STRLEN + 8];
+	fprintf(a->out_file, "  %-28s %-3s %-8s %-10s %s", addr_port_str(&v->server, v->port, ap, sizeof ap),
+		v->proto == PROTO_UDP ? "udp" : "tcp", v->role ? v->role : "-", v->iface[0] ? v->iface : "-", v->verdict);
+	if (v->reason)
+		fprintf(a->out_file, " (%s", v->reason);
+	if (v->has_by)
+		fprintf(a->out_file, " from %s ttl %u", addr_str(&v->by, by, sizeof by), v->ttl);
+	if (v->reason)
+		fputc(')', a->out_file);
+	fputc('\n', a->out_file);
+}
+
+static void print_finding(void *ctx, const struct diag_finding *f)
+{
+	struct analyze *a = ctx;
+	char ab[ADDR_STRLEN], tb[RFC3339_LEN];
+	uint64_t ts = f->nev ? f->ev[0].ts_us : a->last_ts;
+	for (uint32_t i = 0; i < f->nev && !ts; i++)
+		ts = f->ev[i].ts_us;
+	if (a->json) {
+		struct jw *w = &a->jw;
+		json_record(a, "finding", ts ? ts : a->last_ts);
+		jw_str(w, "kind", f->kind);
+		jw_str(w, "severity", diag_sev_name(f->severity));
+		jw_str(w, "summary", f->summary);
+		jw_str(w, "explanation", f->explanation);
+		jw_str(w, "remedy", f->remedy);
+		if (f->has_server) {
+			jw_str(w, "server", addr_str(&f->server, ab, sizeof ab));
+			jw_str(w, "proto", f->proto == PROTO_UDP ? "udp" : "tcp");
+			jw_u64(w, "port", f->port);
+		}
+		jw_str(w, "role", f->role);
+		jw_str(w, "interface", f->iface[0] ? f->iface : NULL);
+		if (f->verdict) {
+			jw_str(w, "verdict", f->verdict);
+			jw_str(w, "reason", f->reason);
+		}
+		if (f->has_by) {
+			jw_str(w, "by", addr_str(&f->by, ab, sizeof ab));
+			jw_u64(w, "ttl", f->ttl);
+		}
+		if (f->has_rc) {
+			char c[12];
+			snprintf(c, sizeof c, "0x%08x", f->rc);
+			jw_str(w, "rc", c);
+			jw_str(w, "rc_name", f->rc_name);
+		}
+		jw_u64(w, "count", f->count);
+		jw_arr(w, "evidence");
+		for (uint32_t i = 0; i < f->nev; i++) {
+			jw_obj(w, NULL);
+			jw_u64(w, "frame", f->ev[i].frame);
+			if (f->ev[i].ts_us)
+				jw_str(w, "ts", fmt_rfc3339(f->ev[i].ts_us, tb, sizeof tb));
+			jw_close(w);
+		}
+		jw_close(w);
+		jw_end(w);
+		return;
+	}
+	FILE *o = a->out_file;
+	fprintf(o, "%-7s %s: %s", diag_sev_name(f->severity), f->kind, f->summary);
+	if (f->count > 1)
+		fprintf(o, " (x%u)", f->count);
+	fputc('\n', o);
+	fprintf(o, "        why: %s\n        fix: %s\n", f->explanation, f->remedy);
+	if (f->nev) {
+		fputs("        evidence: frames", o);
+		for (uint32_t i = 0; i < f->nev; i++)
+			fprintf(o, "%s%llu", i ? "," : " ", (unsigned long long)f->ev[i].frame);
+		fputc('\n', o);
+	}
+}
 
 static void emit_file_json(struct analyze *a, const struct file_info *fi, uint64_t ts)
 {
@@ -457,6 +619,7 @@ static int read_file(struct analyze *a, struct file_info *fi)
 		decode_packet(dlt, data, &p);
 		count(a, &p);
 		int dir = 0;
+		diag_time(a->diag, p.ts_us);
 		struct flow *f = flow_table_packet(a->ft, &p, &dir);
 		rpc_packet(a->rpc, f, dir, &p);
 	}
@@ -477,6 +640,12 @@ static void usage(FILE *out)
 		"  -r FILE              read FILE (may repeat; plain arguments are files too)\n"
 		"  --json               JSON Lines output, one record per line (see rpcwatch(1))\n"
 		"  --pdus               also print every DCE/RPC PDU (rpc_pdu records)\n"
+		"  --findings-only      print only the findings (JSON: the header and file\n"
+		"                       records, then the finding records)\n"
+		"  --notify-window SECS how long a registered client may wait for a new-mail\n"
+		"                       notification before notify_missing (default 60)\n"
+		"  --rpc-range LO-HI    the expected dynamic RPC port range (default 49152-65535;\n"
+		"                       1025-5000 for Windows 2000/2003)\n"
 		"  --filter EXPR        only packets matching the BPF expression EXPR\n"
 		"  --max-flows N        keep at most N flows in memory (default %d); the least\n"
 		"                       recently active flow is evicted and reported when full\n"
@@ -486,17 +655,22 @@ static void usage(FILE *out)
 		"  -q                   no 'reading from file' lines on stderr\n"
 		"  -h, --help           this help\n"
 		"\n"
-		"Exit status: 0 all files read, 2 bad usage or a file could not be read.\n",
+		"Exit status: 0 no error findings, 1 error findings, 2 bad usage or a file\n"
+		"could not be read.\n",
 		DEFAULT_MAX_FLOWS, DEFAULT_FLOW_TIMEOUT);
 }
 
-enum { OPT_JSON = 256, OPT_FILTER, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT, OPT_PDUS };
+enum { OPT_JSON = 256, OPT_FILTER, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT, OPT_PDUS, OPT_FINDINGS_ONLY, OPT_NOTIFY_WINDOW,
+       OPT_RPC_RANGE };
 
 int cmd_analyze(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, OPT_JSON},
 		{"pdus", no_argument, NULL, OPT_PDUS},
+		{"findings-only", no_argument, NULL, OPT_FINDINGS_ONLY},
+		{"notify-window", required_argument, NULL, OPT_NOTIFY_WINDOW},
+		{"rpc-range", required_argument, NULL, OPT_RPC_RANGE},
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT},
@@ -506,6 +680,10 @@ int cmd_analyze(int argc, char **argv)
 	struct analyze a;
 	memset(&a, 0, sizeof a);
 	a.max_flows = DEFAULT_MAX_FLOWS;
+	a.dopts.notify_window_s = 60;
+	a.dopts.range_lo = 49152;
+	a.dopts.range_hi = 65535;
+	a.out_file = stdout;
 	a.flow_timeout = DEFAULT_FLOW_TIMEOUT;
 	a.out = stdout;
 	const char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
@@ -535,6 +713,30 @@ int cmd_analyze(int argc, char **argv)
 		case OPT_PDUS:
 			a.pdus = 1;
 			break;
+		case OPT_FINDINGS_ONLY:
+			a.findings_only = 1;
+			break;
+		case OPT_NOTIFY_WINDOW:
+			if (!parse_u64(optarg, 1, 86400, &v))
+				rw_usage_error("analyze", "--notify-window wants seconds from 1 to 86400, not '%s'", optarg);
+			a.dopts.notify_window_s = (uint32_t)v;
+			break;
+		case OPT_RPC_RANGE: {
+			char lo[8], hi[8];
+			uint64_t l, h;
+			const char *dash = strchr(optarg, '-');
+			if (!dash || dash - optarg >= (long)sizeof lo || strlen(dash + 1) >= sizeof hi)
+				rw_usage_error("analyze", "--rpc-range wants LO-HI, e.g. 49152-65535, not '%s'", optarg);
+			memcpy(lo, optarg, (size_t)(dash - optarg));
+			lo[dash - optarg] = 0;
+			strcpy(hi, dash + 1);
+			if (!parse_u64(lo, 1, 65535, &l) || !parse_u64(hi, 1, 65535, &h) || l > h)
+				rw_usage_error("analyze", "--rpc-range wants LO-HI with 1 <= LO <= HI <= 65535, not '%s'",
+					       optarg);
+			a.dopts.range_lo = (uint16_t)l;
+			a.dopts.range_hi = (uint16_t)h;
+			break;
+		}
 		case OPT_FILTER:
 			a.filter = optarg;
 			break;
@@ -564,9 +766,18 @@ int cmd_analyze(int argc, char **argv)
 	a.ro.jw = &a.jw;
 	a.ro.record = record_cb;
 	a.ro.record_ctx = &a;
-	struct rpc_sink sink;
-	rpcout_sink(&a.ro, &sink, a.pdus);
-	a.rpc = rpc_engine_new(&sink);
+	rpcout_sink(&a.ro, &a.out_sink, a.pdus);
+	struct rpc_sink sink = {
+		.ctx = &a,
+		.bind = tee_bind,
+		.call = tee_call,
+		.epm = tee_epm,
+		.notify_reg = tee_notify_reg,
+		.notify_udp = tee_notify_udp,
+		.pdu = a.pdus ? tee_pdu : NULL,
+	};
+	a.diag = diag_new(&a.dopts);
+	a.rpc = a.diag ? rpc_engine_new(&sink) : NULL;
 	struct flow_table_opts fo = {
 		.max_flows = a.max_flows,
 		.idle_timeout_s = a.flow_timeout,
@@ -593,17 +804,31 @@ int cmd_analyze(int argc, char **argv)
 	}
 	flow_table_flush(a.ft);
 	rpc_engine_flush(a.rpc);
-	if (opened)
-		emit_summary(&a);
+	unsigned nerr = 0, nwarn = 0, ninfo = 0;
+	if (opened) {
+		if (!a.findings_only)
+			emit_summary(&a);
+		diag_finish(a.diag, print_endpoint, NULL, &a);
+		if (!a.json && !a.findings_only && a.printed_endpoints)
+			fputc('\n', stdout);
+		diag_counts(a.diag, &nerr, &nwarn, &ninfo);
+		if (!a.json)
+			fprintf(stdout, "Findings: %u error%s, %u warning%s, %u info\n", nerr, nerr == 1 ? "" : "s",
+				nwarn, nwarn == 1 ? "" : "s", ninfo);
+		diag_emit_findings(a.diag, print_finding, &a);
+	}
 	fflush(stdout);
 	int werr = ferror(stdout);
 	flow_table_free(a.ft);
 	rpc_engine_free(a.rpc);
+	diag_free(a.diag);
 	free(a.files);
 	free(paths);
 	if (werr) {
 		rw_err("analyze", "error writing output");
 		return RW_EXIT_USAGE;
 	}
-	return failed ? RW_EXIT_USAGE : RW_EXIT_OK;
+	if (failed)
+		return RW_EXIT_USAGE;
+	return nerr ? RW_EXIT_FAIL : RW_EXIT_OK;
 }

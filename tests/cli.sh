@@ -68,9 +68,26 @@ assert recs and recs[0]["type"] == "rpcwatch" and isinstance(recs[0]["schema"], 
 ts = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 for r in recs:
     assert "type" in r and ts.match(r["ts"]), r
-assert recs[-1]["type"] == "stats"
+types = [r["type"] for r in recs]
+assert types.count("stats") == 1
+assert types.index("stats") < types.index("finding"), types   # findings end the output
 assert sum(1 for r in recs if r["type"] == "flow") == 7
+for r in recs:
+    if r["type"] == "finding":
+        assert r["severity"] in ("error", "warning", "info") and r["kind"] and r["summary"]
+        assert r["explanation"] and r["remedy"] and r["evidence"], r
 PY
+# exit status gates CI: error findings -> 1, none -> 0
+expect 1 "analyze exits 1 on error findings (dynamic port dropped)" "$R" analyze -q "$TOP_SRCDIR/data/samples/dynamic-dropped-client.pcap"
+grep -q "^error   port_filtered: 198.18.2.20:49157/tcp" "$work/out" && rw_pass "the finding names the blocked port" \
+	|| rw_fail "port_filtered finding missing: $(tail -5 "$work/out")"
+expect 0 "analyze exits 0 on a healthy capture" "$R" analyze -q "$TOP_SRCDIR/data/samples/healthy-client.pcap"
+expect 1 "--findings-only" "$R" analyze -q --findings-only "$TOP_SRCDIR/data/samples/dynamic-dropped-client.pcap"
+[ "$(grep -c . "$work/out")" -eq 5 ] && ! grep -qE '^[0-9]{4}-' "$work/out" && rw_pass "--findings-only prints only findings" \
+	|| rw_fail "--findings-only output: $(cat "$work/out")"
+expect 2 "analyze bad --rpc-range" "$R" analyze --rpc-range 5000-1025 "$sample"
+expect 2 "analyze bad --rpc-range text" "$R" analyze --rpc-range high "$sample"
+expect 2 "analyze bad --notify-window" "$R" analyze --notify-window 0 "$sample"
 # capture argument errors that need no privilege
 expect 2 "capture without -i" "$R" capture -w "$work/x.pcap"
 expect 2 "capture bad -s" "$R" capture -i lo -w "$work/x.pcap" -s 99999999

@@ -1,0 +1,847 @@
+/* \summary: diagnosis: endpoint verdicts and findings (see diag.h)
+ *
+ * Verdict rules for an endpoint, strongest evidence first:
+ *   open         a SYN-ACK (or a connection seen after its handshake), or a
+ *                UDP reply
+ *   closed       a reset from the responder, or ICMP port-unreachable
+ *   filtered     ICMP administratively prohibited (net/host/communication,
+ *                ICMPv6 admin-prohibited, policy, reject-route): reason
+ *                admin-prohibited, responder and TTL kept; or no response
+ *                after retransmitted SYNs (or one SYN and 3 s of capture)
+ *   unreachable  ICMP net/host unreachable
+ * A TCP connection whose SYN-ACK is missing while the client goes on
+ * talking (one-sided capture) is open, never filtered.
+ */
+#include "config.h"
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+
+#define DIAG_MAX_ENDPOINTS 65536
+#define DIAG_MAX_FINDINGS 4096
+#define DIAG_MAX_REGS 65536
+#define NO_RESPONSE_WAIT_US 3000000u
+
+enum role { R_NONE = 0, R_EPM, R_DYNAMIC, R_PINNED, R_NOTIFY };
+static const char *const role_names[] = {NULL, "epm", "dynamic", "pinned", "notify"};
+
+enum ev_kind { E_NONE = 0, E_OPEN, E_CLOSED, E_PROHIBITED, E_UNREACH, E_FILTERED };
+
+struct dep {
+	struct addr srv;
+	uint8_t proto;
+	uint16_t port;
+	uint8_t role;
+	char iface[48];
+	uint32_t attempts;
+	uint32_t seen[6];		/* flows per ev_kind */
+	const char *reason;		/* of the strongest negative evidence */
+	uint8_t has_by, ttl;
+	struct addr by;
+	uint32_t nev;
+	struct diag_evidence ev[DIAG_MAX_EVIDENCE];
+	uint64_t first_frame, first_ts_us;
+};
+
+struct dreg {
+	struct rpc_notify_reg_ev r;
+	uint32_t notifications;
+	uint64_t first_notify_frame;
+};
+
+struct diag {
+	struct diag_opts o;
+	uint64_t last_ts_us;
+	struct dep *eps;
+	size_t neps, capeps;
+	uint32_t *hidx;			/* open addressing: index + 1 */
+	size_t hcap;
+	struct diag_finding *fs;
+	size_t nfs, capfs;
+	uint64_t dropped;
+	struct dreg *regs;
+	size_t nregs, capregs;
+	unsigned counts[3];
+};
+
+const char *diag_sev_name(enum diag_sev s)
+{
+	return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "info";
+}
+
+struct diag *diag_new(const struct diag_opts *o)
+{
+	struct diag *d = calloc(1, sizeof *d);
+	if (!d)
+		return NULL;
+	d->o = *o;
+	return d;
+}
+
+void diag_free(struct diag *d)
+{
+	if (!d)
+		return;
+	free(d->eps);
+	free(d->hidx);
+	free(d->fs);
+	free(d->regs);
+	free(d);
+}
+
+void diag_time(struct diag *d, uint64_t ts_us)
+{
+	if (ts_us > d->last_ts_us)
+		d->last_ts_us = ts_us;
+}
+
+/* ---- endpoints -------------------------------------------------------------- */
+
+static uint32_t ep_hash(const struct addr *a, uint8_t proto, uint16_t port)
+{
+	uint32_t h = 2166136261u ^ proto;
+	for (int i = 0; i < (a->family == 6 ? 16 : 4); i++)
+		h = (h ^ a->a[i]) * 16777619u;
+	h = (h ^ (port >> 8)) * 16777619u;
+	h = (h ^ (port & 0xff)) * 16777619u;
+	return h;
+}
+
+static int ep_rehash(struct diag *d, size_t ncap)
+{
+	uint32_t *n = calloc(ncap, sizeof *n);
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < d->neps; i++) {
+		size_t j = ep_hash(&d->eps[i].srv, d->eps[i].proto, d->eps[i].port) & (ncap - 1);
+		while (n[j])
+			j = (j + 1) & (ncap - 1);
+		n[j] = (uint32_t)i + 1;
+	}
+	free(d->hidx);
+	d->hidx = n;
+	d->hcap = ncap;
+	return 1;
+}
+
+static struct dep *ep_get(struct diag *d, const struct addr *srv, uint8_t proto, uint16_t port, int create)
+{
+	if (d->hcap) {
+		size_t j = ep_hash(srv, proto, port) & (d->hcap - 1);
+		while (d->hidx[j]) {
+			struct dep *x = &d->eps[d->hidx[j] - 1];
+			if (x->port == port && x->proto == proto && addr_eq(&x->srv, srv))
+				return x;
+			j = (j + 1) & (d->hcap - 1);
+		}
+	}
+	if (!create)
+		return NULL;
+	if (d->neps >= DIAG_MAX_ENDPOINTS) {
+		d->dropped++;
+		return NULL;
+	}
+	if (d->neps == d->capeps) {
+		size_t nc = d->capeps ? d->capeps * 2 : 64;
+		struct dep *v = realloc(d->eps, nc * sizeof *v);
+		if (!v)
+			return NULL;
+		d->eps = v;
+		d->capeps = nc;
+	}
+	if ((d->neps + 1) * 2 > d->hcap && !ep_rehash(d, d->hcap ? d->hcap * 2 : 128))
+		return NULL;
+	struct dep *x = &d->eps[d->neps];
+	memset(x, 0, sizeof *x);
+	x->srv = *srv;
+	x->proto = proto;
+	x->port = port;
+	size_t j = ep_hash(srv, proto, port) & (d->hcap - 1);
+	while (d->hidx[j])
+		j = (j + 1) & (d->hcap - 1);
+	d->hidx[j] = (uint32_t)++d->neps;
+	return x;
+}
+
+static void add_ev(struct diag_evidence *ev, uint32_t *n, uint64_t frame, uint64_t ts)
+{
+	if (!frame)
+		return;
+	for (uint32_t i = 0; i < *n; i++)
+		if (ev[i].frame == frame)
+			return;
+	if (*n < DIAG_MAX_EVIDENCE) {
+		ev[*n].frame = frame;
+		ev[*n].ts_us = ts;
+		(*n)++;
+	}
+}
+
+static void set_role(struct dep *x, uint8_t role, const char *iface)
+{
+	if (role > x->role || (role == x->role && !x->iface[0]))
+		x->role = role == R_NOTIFY && x->role ? x->role : role;
+	if (iface && iface[0] && !x->iface[0])
+		snprintf(x->iface, sizeof x->iface, "%s", iface);
+}
+
+static int icmp_prohibited(const struct flow_icmp *i)
+{
+	if (i->family == 4)
+		return i->type == 3 && (i->code == 9 || i->code == 10 || i->code == 13);
+	return i->type == 1 && (i->code == 1 || i->code == 5 || i->code == 6);
+}
+
+static int icmp_port_unreach(const struct flow_icmp *i)
+{
+	return i->family == 4 ? (i->type == 3 && i->code == 3) : (i->type == 1 && i->code == 4);
+}
+
+static int icmp_unreach(const struct flow_icmp *i)
+{
+	return i->family == 4 ? (i->type == 3 && (i->code <= 1 || i->code == 6 || i->code == 7))
+			      : (i->type == 1 && (i->code == 0 || i->code == 3));
+}
+
+void diag_flow(struct diag *d, const struct flow *f)
+{
+	diag_time(d, f->last_ts_us);
+	if (f->proto != PROTO_TCP && f->proto != PROTO_UDP)
+		return;
+	const char *st = flow_state(f);
+	enum ev_kind k = E_NONE;
+	const char *reason = NULL;
+	int icmp_about_orig = f->icmp_count && !f->icmp.toward_orig;
+	if (f->proto == PROTO_TCP) {
+		if (!strcmp(st, "established") || !strcmp(st, "synack-unseen") || !strcmp(st, "midstream")) {
+			k = E_OPEN;
+			reason = f->synack ? "syn-ack" : "data";
+		} else if (!strcmp(st, "refused")) {
+			k = E_CLOSED;
+			reason = "reset";
+		} else if (icmp_about_orig) {
+			reason = icmp_code_name(f->icmp.family, f->icmp.type, f->icmp.code);
+			k = icmp_prohibited(&f->icmp) ? E_PROHIBITED : icmp_port_unreach(&f->icmp) ? E_CLOSED
+			  : icmp_unreach(&f->icmp) ? E_UNREACH : E_FILTERED;
+		} else if (!strcmp(st, "no-reply")) {
+			if (f->syn >= 2 || d->last_ts_us >= f->first_syn_ts_us + NO_RESPONSE_WAIT_US) {
+				k = E_FILTERED;
+				reason = "no-response";
+			}
+		}
+	} else {
+		if (icmp_about_orig) {
+			reason = icmp_code_name(f->icmp.family, f->icmp.type, f->icmp.code);
+			k = icmp_prohibited(&f->icmp) ? E_PROHIBITED : icmp_port_unreach(&f->icmp) ? E_CLOSED
+			  : icmp_unreach(&f->icmp) ? E_UNREACH : E_FILTERED;
+		} else if (f->pkts[0] && f->pkts[1]) {
+			k = E_OPEN;
+			reason = "udp-response";
+		}
+	}
+	struct dep *x = ep_get(d, &f->resp, f->proto, f->rport, 0);
+	if (!x) {
+		/* keep TCP endpoints that were tried; UDP ones only with a role or a verdict */
+		int want = f->proto == PROTO_TCP ? (f->syn || f->synack) : (k != E_NONE && k != E_OPEN) || f->rport == 135;
+		if (!want)
+			return;
+		x = ep_get(d, &f->resp, f->proto, f->rport, 1);
+		if (!x)
+			return;
+	}
+	if (!x->first_frame || f->first_frame < x->first_frame) {
+		x->first_frame = f->first_frame;
+		x->first_ts_us = f->first_ts_us;
+	}
+	if (f->proto == PROTO_TCP && f->rport == 135)
+		set_role(x, R_EPM, "EPM");
+	x->attempts++;
+	x->seen[k]++;
+	if (k == E_NONE || k == E_OPEN) {
+		if (k == E_OPEN && f->synack)
+			add_ev(x->ev, &x->nev, f->synack_frame, f->synack_ts_us);
+		return;
+	}
+	x->reason = reason;
+	for (uint32_t i = 0; i < f->syn && i < FLOW_MAX_SYN_FRAMES; i++)
+		add_ev(x->ev, &x->nev, f->syn_frames[i], i ? 0 : f->first_syn_ts_us);
+	if (f->proto == PROTO_UDP)
+		add_ev(x->ev, &x->nev, f->first_frame, f->first_ts_us);
+	if (k == E_CLOSED && f->rst[1]) {
+		add_ev(x->ev, &x->nev, f->rst_frame[1], f->last_ts_us);
+		x->ttl = f->resp_ttl;
+	}
+	if (f->icmp_count) {
+		add_ev(x->ev, &x->nev, f->icmp.frame, f->icmp.ts_us);
+		x->has_by = 1;
+		x->by = f->icmp.from;
+		x->ttl = f->icmp.ttl;
+	}
+}
+
+/* ---- findings ------------------------------------------------------------------ */
+
+static struct diag_finding *finding(struct diag *d, const char *kind, enum diag_sev sev)
+{
+	if (d->nfs >= DIAG_MAX_FINDINGS) {
+		d->dropped++;
+		return NULL;
+	}
+	if (d->nfs == d->capfs) {
+		size_t nc = d->capfs ? d->capfs * 2 : 32;
+		struct diag_finding *v = realloc(d->fs, nc * sizeof *v);
+		if (!v)
+			return NULL;
+		d->fs = v;
+		d->capfs = nc;
+	}
+	struct diag_finding *f = &d->fs[d->nfs++];
+	memset(f, 0, sizeof *f);
+	f->kind = kind;
+	f->severity = sev;
+	f->count = 1;
+	return f;
+}
+
+/* An existing finding of this kind about the same subject, to fold repeats into. */
+static struct diag_finding *finding_find(struct diag *d, const char *kind, const struct addr *srv, uint16_t port,
+					 const char *iface, uint32_t code)
+{
+	for (size_t i = 0; i < d->nfs; i++) {
+		struct diag_finding *f = &d->fs[i];
+		if (f->kind == kind && f->has_server && addr_eq(&f->server, srv) && f->port == port &&
+		    !strcmp(f->iface, iface ? iface : "") && f->rc == code)
+			return f;
+	}
+	return NULL;
+}
+
+static void fmt(char *buf, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(char *buf, size_t n, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(buf, n, f, ap);
+	va_end(ap);
+}
+
+static const char *iface_name(const struct rpc_uuid *u, int has, char *buf, size_t n)
+{
+	if (!has) {
+		buf[0] = 0;
+		return buf;
+	}
+	const char *nm = names_iface_name(u);
+	if (nm)
+		snprintf(buf, n, "%s", nm);
+	else
+		uuid_str(u, buf, n);
+	return buf;
+}
+
+void diag_epm(struct diag *d, const struct rpc_epm_ev *e)
+{
+	diag_time(d, e->ts_us);
+	char nm[48];
+	iface_name(&e->iface, e->has_iface, nm, sizeof nm);
+	struct dep *epm = ep_get(d, &e->ep.srv, PROTO_TCP, e->ep.sport, 1);
+	if (epm)
+		set_role(epm, R_EPM, "EPM");
+	if (e->status == 0x16c9a0d6u && !e->has_tower) {
+		struct diag_finding *f = finding_find(d, "epm_not_registered", &e->ep.srv, e->ep.sport, nm, 0);
+		if (f) {
+			f->count++;
+			add_ev(f->ev, &f->nev, e->frame, e->ts_us);
+			return;
+		}
+		f = finding(d, "epm_not_registered", SEV_ERROR);
+		if (!f)
+			return;
+		f->has_server = 1;
+		f->server = e->ep.srv;
+		f->proto = PROTO_TCP;
+		f->port = e->ep.sport;
+		f->role = "epm";
+		snprintf(f->iface, sizeof f->iface, "%s", nm);
+		char ab[ADDR_STRLEN];
+		addr_str(&e->ep.srv, ab, sizeof ab);
+		fmt(f->summary, sizeof f->summary, "the endpoint mapper on %s has no endpoint for %s",
+		    ab, nm[0] ? nm : "the requested interface");
+		fmt(f->explanation, sizeof f->explanation,
+		    "The client asked the endpoint mapper (ept_%s) where %s lives and got ept_s_not_registered "
+		    "(0x16c9a0d6): no server process has registered that interface on %s.  The network let the "
+		    "question through; the service behind it is missing.",
+		    e->opnum == 2 ? "lookup" : "map", nm[0] ? nm : "the interface", ab);
+		fmt(f->remedy, sizeof f->remedy,
+		    "Start the service that provides %s on %s (for Exchange: the Information Store / RPC Client "
+		    "Access service), or point the client at the server that runs it.  This is not a firewall "
+		    "problem.", nm[0] ? nm : "the interface", ab);
+		add_ev(f->ev, &f->nev, e->req_frame, e->ts_us);
+		add_ev(f->ev, &f->nev, e->frame, e->ts_us);
+		return;
+	}
+	if (!e->has_tower || !e->has_port || (e->proto != RPC_EPM_TCP && e->proto != RPC_EPM_HTTP))
+		return;
+	struct addr a = e->has_ip && !(e->ip.a[0] == 0 && e->ip.a[1] == 0 && e->ip.a[2] == 0 && e->ip.a[3] == 0)
+				? e->ip : e->ep.srv;
+	int in_range = e->port >= d->o.range_lo && e->port <= d->o.range_hi;
+	struct dep *x = ep_get(d, &a, PROTO_TCP, e->port, 1);
+	if (x)
+		set_role(x, in_range ? R_DYNAMIC : R_PINNED, nm);
+	if (in_range)
+		return;
+	struct diag_finding *f = finding_find(d, "port_out_of_range", &a, e->port, nm, 0);
+	if (f) {
+		f->count++;
+		return;
+	}
+	f = finding(d, "port_out_of_range", SEV_INFO);
+	if (!f)
+		return;
+	char ab[ADDR_STRLEN];
+	addr_str(&a, ab, sizeof ab);
+	f->has_server = 1;
+	f->server = a;
+	f->proto = PROTO_TCP;
+	f->port = e->port;
+	f->role = "pinned";
+	snprintf(f->iface, sizeof f->iface, "%s", nm);
+	fmt(f->summary, sizeof f->summary, "%s on %s uses port %u, outside the dynamic range %u-%u", nm[0] ? nm : "an interface",
+	    ab, e->port, d->o.range_lo, d->o.range_hi);
+	fmt(f->explanation, sizeof f->explanation,
+	    "The endpoint mapper handed out TCP %u for %s.  That is outside the expected dynamic RPC range "
+	    "(%u-%u; Windows 2000/2003 used 1025-5000), so it is either pinned in the registry (e.g. the "
+	    "Exchange calendar connector's 'NotesCal.Exchange CalCon RPC Port', or MSExchangeIS 'TCP/IP "
+	    "Port') or the server uses a legacy range.", e->port, nm[0] ? nm : "the interface", d->o.range_lo,
+	    d->o.range_hi);
+	fmt(f->remedy, sizeof f->remedy,
+	    "Make sure the firewall opens TCP %u to %s explicitly: rules for the dynamic range do not cover "
+	    "it.  If the range is legacy, use --rpc-range to tell rpcwatch.", e->port, ab);
+	add_ev(f->ev, &f->nev, e->frame, e->ts_us);
+}
+
+void diag_bind(struct diag *d, const struct rpc_bind_ev *e)
+{
+	diag_time(d, e->reply_ts_us ? e->reply_ts_us : e->ts_us);
+	if (!e->reply_frame)
+		return;
+	for (unsigned i = 0; i < e->n_ctx || (e->reply_ptype == 13 && i == 0); i++) {
+		const struct rpc_ctx_item *it = i < e->n_ctx ? &e->ctx[i] : NULL;
+		const char *why = NULL;
+		if (e->reply_ptype == 13) {
+			why = names_bind_nak_reason(e->nak_reason);
+		} else {
+			if (!it->answered || it->result == 0 || it->result == 3)
+				continue;
+			int accepted = 0;	/* another item for the same interface was accepted */
+			for (unsigned j = 0; j < e->n_ctx; j++)
+				if (e->ctx[j].answered && e->ctx[j].result == 0 && uuid_eq(&e->ctx[j].iface, &it->iface))
+					accepted = 1;
+			if (accepted)
+				continue;
+			why = names_provider_reason(it->reason);
+		}
+		char nm[48];
+		iface_name(it ? &it->iface : NULL, it != NULL, nm, sizeof nm);
+		struct diag_finding *f = finding_find(d, "bind_rejected", &e->ep.srv, e->ep.sport, nm, 0);
+		if (f) {
+			f->count++;
+			add_ev(f->ev, &f->nev, e->reply_frame, e->reply_ts_us);
+			continue;
+		}
+		f = finding(d, "bind_rejected", SEV_ERROR);
+		if (!f)
+			return;
+		char ab[ADDR_STRLEN + 8];
+		addr_port_str(&e->ep.srv, e->ep.sport, ab, sizeof ab);
+		f->has_server = 1;
+		f->server = e->ep.srv;
+		f->proto = PROTO_TCP;
+		f->port = e->ep.sport;
+		snprintf(f->iface, sizeof f->iface, "%s", nm);
+		f->reason = why;
+		fmt(f->summary, sizeof f->summary, "%s refused the bind to %s (%s)", ab, nm[0] ? nm : "the interface",
+		    why ? why : "reason not named");
+		fmt(f->explanation, sizeof f->explanation,
+		    "The connection reached the server, but the server would not let the client use %s: %s.  "
+		    "abstract_syntax_not_supported means this port does not serve that interface (a stale port "
+		    "from the endpoint mapper, or the wrong server); a bind_nak with authentication reasons means "
+		    "the security settings do not match.", nm[0] ? nm : "the interface",
+		    e->reply_ptype == 13 ? "the server answered bind_nak" : "the presentation context was rejected");
+		fmt(f->remedy, sizeof f->remedy,
+		    "Ask the endpoint mapper again for the current port, check that the service providing %s "
+		    "runs on %s, and that client and server agree on authentication.", nm[0] ? nm : "it", ab);
+		add_ev(f->ev, &f->nev, e->frame, e->ts_us);
+		add_ev(f->ev, &f->nev, e->reply_frame, e->reply_ts_us);
+		if (e->reply_ptype == 13)
+			return;
+	}
+}
+
+void diag_call(struct diag *d, const struct rpc_call_ev *e)
+{
+	diag_time(d, e->resp_ts_us ? e->resp_ts_us : e->req_ts_us);
+	if (!e->fault)
+		return;
+	char nm[48];
+	iface_name(&e->iface, e->has_iface, nm, sizeof nm);
+	struct diag_finding *f = finding_find(d, "rpc_fault", &e->ep.srv, e->ep.sport, nm, e->status);
+	if (f && f->port == e->ep.sport) {
+		f->count++;
+		add_ev(f->ev, &f->nev, e->resp_frame, e->resp_ts_us);
+		return;
+	}
+	f = finding(d, "rpc_fault", SEV_WARNING);
+	if (!f)
+		return;
+	const char *fn = names_fault(e->status);
+	const char *desc = names_status_desc("fault", e->status);
+	char opb[16] = "";
+	const char *op = e->has_iface && e->req_frame ? names_opnum(&e->iface, e->opnum) : NULL;
+	if (!op && e->req_frame) {
+		snprintf(opb, sizeof opb, "op%u", e->opnum);
+		op = opb;
+	}
+	char ab[ADDR_STRLEN + 8];
+	addr_port_str(&e->ep.srv, e->ep.sport, ab, sizeof ab);
+	f->has_server = 1;
+	f->server = e->ep.srv;
+	f->proto = e->ep.proto;
+	f->port = e->ep.sport;
+	snprintf(f->iface, sizeof f->iface, "%s", nm);
+	f->has_rc = 1;
+	f->rc = e->status;
+	f->rc_name = fn;
+	fmt(f->summary, sizeof f->summary, "%s answered %s%s%s with fault 0x%08x%s%s", ab, nm[0] ? nm : "a call",
+	    op ? " " : "", op ? op : "", e->status, fn ? " " : "", fn ? fn : "");
+	fmt(f->explanation, sizeof f->explanation,
+	    "The call reached the server and was refused by the RPC runtime or the service: %s.  The network "
+	    "path works for this connection.", desc ? desc : (fn ? fn : "an unnamed status"));
+	fmt(f->remedy, sizeof f->remedy,
+	    "Look at the server side of %s: nca_s_op_rng_error / unknown interface point at a client and "
+	    "server of different versions; access denied at permissions or authentication.", nm[0] ? nm : "the service");
+	add_ev(f->ev, &f->nev, e->req_frame, e->req_ts_us);
+	add_ev(f->ev, &f->nev, e->resp_frame, e->resp_ts_us);
+}
+
+void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e)
+{
+	diag_time(d, e->ts_us);
+	char ab[ADDR_STRLEN + 8], cb[ADDR_STRLEN + 8], cl[ADDR_STRLEN];
+	addr_port_str(&e->ep.srv, e->ep.sport, ab, sizeof ab);
+	if (e->af) {
+		struct dep *x = ep_get(d, &e->cb_ip, PROTO_UDP, e->cb_port, 1);
+		if (x)
+			set_role(x, R_NOTIFY, "EMSMDB");
+		addr_port_str(&e->cb_ip, e->cb_port, cb, sizeof cb);
+		if (!addr_eq(&e->cb_ip, &e->ep.cli)) {
+			struct diag_finding *f = finding(d, "callback_mismatch", SEV_ERROR);
+			if (f) {
+				f->has_server = 1;
+				f->server = e->cb_ip;
+				f->proto = PROTO_UDP;
+				f->port = e->cb_port;
+				f->role = "notify";
+				snprintf(f->iface, sizeof f->iface, "EMSMDB");
+				addr_str(&e->ep.cli, cl, sizeof cl);
+				fmt(f->summary, sizeof f->summary,
+				    "push notifications registered for %s, but the server sees the client as %s", cb, cl);
+				fmt(f->explanation, sizeof f->explanation,
+				    "Outlook registered its own address %s as the callback for new-mail notifications, but "
+				    "its connection reaches %s from %s: NAT or a VPN sits in between.  The server will "
+				    "send the UDP notifications to an address that does not lead back to the client, so "
+				    "new mail shows up only when Outlook polls (about once a minute).", cb, ab, cl);
+				fmt(f->remedy, sizeof f->remedy,
+				    "Avoid NAT between Outlook and Exchange for MAPI/RPC clients, or use Cached Exchange "
+				    "Mode / RPC over HTTP, which do not rely on UDP notifications.");
+				add_ev(f->ev, &f->nev, e->req_frame, e->ts_us);
+			}
+		}
+	}
+	if (e->has_rc && e->rc != 0) {
+		const char *rn = names_mapi(e->rc);
+		struct diag_finding *f = finding(d, "register_failed", SEV_ERROR);
+		if (!f)
+			return;
+		f->has_server = 1;
+		f->server = e->ep.srv;
+		f->proto = PROTO_TCP;
+		f->port = e->ep.sport;
+		snprintf(f->iface, sizeof f->iface, "EMSMDB");
+		f->has_rc = 1;
+		f->rc = e->rc;
+		f->rc_name = rn;
+		fmt(f->summary, sizeof f->summary, "%s refused the push-notification registration: 0x%08x %s", ab, e->rc,
+		    rn ? rn : "");
+		if (e->rc == 0x80040102u)
+			fmt(f->explanation, sizeof f->explanation,
+			    "EcRRegisterPushNotification returned ecNotSupported (MAPI_E_NO_SUPPORT): this server does "
+			    "not offer UDP push notifications.  Exchange 2010 RTM/SP1 and Exchange 2013 and later always "
+			    "answer this; on Exchange 2000/2003 it means the server could not register the client "
+			    "(e.g. a stale Winsock transport under HKLM\\SYSTEM\\CurrentControlSet\\Services\\Winsock"
+			    "\\Parameters\\Transports).  Without a registration Outlook polls once a minute.");
+		else
+			fmt(f->explanation, sizeof f->explanation,
+			    "EcRRegisterPushNotification returned 0x%08x (%s), so the server will not send UDP new-mail "
+			    "notifications to this client; Outlook falls back to polling once a minute.", e->rc,
+			    rn ? rn : "unnamed");
+		fmt(f->remedy, sizeof f->remedy,
+		    "On Exchange 2010 SP1 RU3 or later create EnablePushNotifications (DWORD 1) under HKLM\\SYSTEM\\"
+		    "CurrentControlSet\\Services\\MSExchangeRPC\\ParametersSystem; on Exchange 2000/2003 remove "
+		    "Winsock transports without a service key and restart; otherwise rely on Cached Mode or async "
+		    "notifications (EcDoAsyncConnectEx).");
+		add_ev(f->ev, &f->nev, e->req_frame, e->ts_us);
+		add_ev(f->ev, &f->nev, e->resp_frame, e->ts_us);
+		return;
+	}
+	if (!e->has_rc || !e->af || d->nregs >= DIAG_MAX_REGS)
+		return;
+	if (d->nregs == d->capregs) {
+		size_t nc = d->capregs ? d->capregs * 2 : 16;
+		struct dreg *v = realloc(d->regs, nc * sizeof *v);
+		if (!v)
+			return;
+		d->regs = v;
+		d->capregs = nc;
+	}
+	struct dreg *r = &d->regs[d->nregs++];
+	memset(r, 0, sizeof *r);
+	r->r = *e;
+}
+
+void diag_notify_udp(struct diag *d, const struct rpc_notify_udp_ev *e)
+{
+	diag_time(d, e->ts_us);
+	if (!e->reg_id)
+		return;
+	for (size_t i = 0; i < d->nregs; i++)
+		if (d->regs[i].r.reg_id == e->reg_id) {
+			if (!d->regs[i].notifications++)
+				d->regs[i].first_notify_frame = e->frame;
+			return;
+		}
+}
+
+/* ---- finish ------------------------------------------------------------------------ */
+
+static const char *verdict_of(const struct dep *x, enum ev_kind *k)
+{
+	if (x->seen[E_OPEN]) {
+		*k = E_OPEN;
+		return "open";
+	}
+	if (x->seen[E_CLOSED]) {
+		*k = E_CLOSED;
+		return "closed";
+	}
+	if (x->seen[E_PROHIBITED]) {
+		*k = E_PROHIBITED;
+		return "filtered";
+	}
+	if (x->seen[E_UNREACH]) {
+		*k = E_UNREACH;
+		return "unreachable";
+	}
+	if (x->seen[E_FILTERED]) {
+		*k = E_FILTERED;
+		return "filtered";
+	}
+	*k = E_NONE;
+	return x->proto == PROTO_UDP ? "open|filtered" : "unknown";
+}
+
+static void port_finding(struct diag *d, const struct dep *x, enum ev_kind k, const char *verdict)
+{
+	int notify = x->role == R_NOTIFY;
+	const char *kind = notify ? "notify_rejected"
+		       : k == E_PROHIBITED ? "port_prohibited" : k == E_CLOSED ? "port_closed" : "port_filtered";
+	if (notify && k != E_CLOSED && k != E_PROHIBITED && k != E_UNREACH)
+		return;
+	struct diag_finding *f = finding(d, kind, x->role ? SEV_ERROR : SEV_WARNING);
+	if (!f)
+		return;
+	char ab[ADDR_STRLEN], by[ADDR_STRLEN];
+	addr_str(&x->srv, ab, sizeof ab);
+	const char *pn = x->proto == PROTO_UDP ? "udp" : "tcp";
+	f->has_server = 1;
+	f->server = x->srv;
+	f->proto = x->proto;
+	f->port = x->port;
+	f->role = role_names[x->role];
+	snprintf(f->iface, sizeof f->iface, "%s", x->iface);
+	f->verdict = verdict;
+	f->reason = x->reason;
+	f->has_by = x->has_by;
+	f->by = x->by;
+	f->ttl = x->ttl;
+	f->count = x->seen[k];
+	memcpy(f->ev, x->ev, sizeof f->ev);
+	f->nev = x->nev;
+	if (x->has_by)
+		addr_str(&x->by, by, sizeof by);
+	char what[160];
+	switch (x->role) {
+	case R_EPM: fmt(what, sizeof what, "the endpoint mapper %s:135/%s", ab, pn); break;
+	case R_DYNAMIC:
+		fmt(what, sizeof what, "%s:%u/%s (%s, the dynamic port the endpoint mapper handed out)", ab, x->port, pn,
+		    x->iface[0] ? x->iface : "RPC");
+		break;
+	case R_PINNED:
+		fmt(what, sizeof what, "%s:%u/%s (%s, a pinned port from the endpoint mapper)", ab, x->port, pn,
+		    x->iface[0] ? x->iface : "RPC");
+		break;
+	case R_NOTIFY: fmt(what, sizeof what, "the new-mail notification port %s:%u/udp", ab, x->port); break;
+	default: fmt(what, sizeof what, "%s:%u/%s", ab, x->port, pn); break;
+	}
+	int by_router = x->has_by && !addr_eq(&x->by, &x->srv);
+	if (notify) {
+		fmt(f->summary, sizeof f->summary, "notifications to %s rejected with ICMP %s from %s", what,
+		    x->reason ? x->reason : "unreachable", x->has_by ? by : "?");
+		fmt(f->explanation, sizeof f->explanation,
+		    "The server sent UDP new-mail notifications to the callback the client registered, and %s "
+		    "answered them with ICMP %s: %s.  Outlook therefore only sees new mail when it polls, about "
+		    "once a minute.", x->has_by ? by : "someone", x->reason ? x->reason : "unreachable",
+		    by_router ? "a router or firewall on the path refuses them"
+			      : "the client host's own firewall refuses them, or nothing listens on the port");
+		fmt(f->remedy, sizeof f->remedy,
+		    "Allow UDP from the Exchange server to the client's ports 1024-65535 (Outlook picks one at "
+		    "logon; Outlook 2003+ can be fixed with HKCU\\Software\\Microsoft\\Office\\11.0\\Outlook\\RPC "
+		    "FixedUDPPort) on the client's firewall%s.", by_router ? " and on that router" : "");
+		return;
+	}
+	if (k == E_PROHIBITED)
+		fmt(f->summary, sizeof f->summary, "%s is blocked by %s (ICMP %s, ttl %u)", what, x->has_by ? by : "?",
+		    x->reason ? x->reason : "admin-prohibited", x->ttl);
+	else if (k == E_CLOSED)
+		fmt(f->summary, sizeof f->summary, "%s is closed (%s%s%s)", what, x->reason ? x->reason : "reset",
+		    x->has_by ? " from " : "", x->has_by ? by : "");
+	else if (k == E_UNREACH)
+		fmt(f->summary, sizeof f->summary, "%s is unreachable (ICMP %s from %s)", what, x->reason ? x->reason : "?",
+		    x->has_by ? by : "?");
+	else
+		fmt(f->summary, sizeof f->summary, "%s is filtered: %s", what,
+		    x->reason && !strcmp(x->reason, "no-response") ? "no answer to retransmitted SYNs" : x->reason ? x->reason : "");
+	const char *role_text = x->role == R_EPM ? "Clients ask the endpoint mapper on TCP 135 where an RPC interface lives; without it no RPC service on this server can be found."
+		: x->role == R_DYNAMIC ? "The endpoint mapper answered, so TCP 135 works, but the port it handed out for the interface cannot be reached: the firewall opens 135 and not the dynamic range."
+		: x->role == R_PINNED ? "The endpoint mapper answered with a port pinned outside the dynamic range; that port cannot be reached."
+		: "A client tried this port and could not connect.";
+	const char *how = k == E_PROHIBITED ? (by_router ? "A router or firewall on the path answers with ICMP administratively prohibited: the block is configured there, not on the server."
+							 : "The server itself answers with ICMP administratively prohibited: its host firewall rejects the connection.")
+		: k == E_CLOSED ? (x->has_by ? "The host answered ICMP port unreachable: nothing listens there." : "The answer is a TCP reset: nothing listens on the port, or a firewall resets in the server's name (compare the reset's TTL with the server's other packets).")
+		: k == E_UNREACH ? "A router reports the host or network unreachable: a routing problem, not a port filter."
+		: "Nothing answered the client's SYNs, not even a reset: a firewall on the path silently drops them (or the host is down).";
+	fmt(f->explanation, sizeof f->explanation, "%s %s", role_text, how);
+	if (x->role == R_EPM)
+		fmt(f->remedy, sizeof f->remedy, "Allow TCP 135 from the clients to %s%s%s.", ab, by_router ? " on " : "",
+		    by_router ? by : "");
+	else if (x->role == R_DYNAMIC)
+		fmt(f->remedy, sizeof f->remedy,
+		    "Allow TCP %u-%u (the dynamic RPC range) to %s%s%s, or pin %s's port in the registry (e.g. "
+		    "MSExchangeIS 'TCP/IP Port', or the calendar connector's 'NotesCal.Exchange CalCon RPC Port') "
+		    "and open that one port.", d->o.range_lo, d->o.range_hi, ab, by_router ? " on " : "",
+		    by_router ? by : "", x->iface[0] ? x->iface : "the service");
+	else if (x->role == R_PINNED)
+		fmt(f->remedy, sizeof f->remedy, "Open TCP %u to %s%s%s: it is the port this service is pinned to.", x->port,
+		    ab, by_router ? " on " : "", by_router ? by : "");
+	else
+		fmt(f->remedy, sizeof f->remedy, "If the port is needed, allow TCP %u to %s%s%s, or start the service.",
+		    x->port, ab, by_router ? " on " : "", by_router ? by : "");
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct diag_finding *x = a, *y = b;
+	uint64_t fx = x->nev ? x->ev[0].frame : 0, fy = y->nev ? y->ev[0].frame : 0;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	return fx < fy ? -1 : fx > fy;
+}
+
+void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, void *ctx)
+{
+	for (size_t i = 0; i < d->neps; i++) {
+		struct dep *x = &d->eps[i];
+		enum ev_kind k;
+		const char *v = verdict_of(x, &k);
+		if (ep_cb && (x->role || x->proto == PROTO_TCP)) {
+			struct diag_endpoint_view w;
+			memset(&w, 0, sizeof w);
+			w.server = x->srv;
+			w.proto = x->proto;
+			w.port = x->port;
+			w.role = role_names[x->role];
+			w.iface = x->iface;
+			w.verdict = v;
+			w.reason = k == E_OPEN ? (x->proto == PROTO_UDP ? "udp-response" : "syn-ack") : x->reason;
+			w.has_by = x->has_by && k != E_OPEN;
+			w.by = x->by;
+			w.ttl = k != E_OPEN ? x->ttl : 0;
+			w.attempts = x->attempts;
+			w.first_frame = x->first_frame;
+			w.first_ts_us = x->first_ts_us;
+			ep_cb(ctx, &w);
+		}
+		if (k != E_OPEN && k != E_NONE && (x->proto == PROTO_TCP || x->role == R_NOTIFY))
+			port_finding(d, x, k, v);
+	}
+	for (size_t i = 0; i < d->nregs; i++) {
+		struct dreg *r = &d->regs[i];
+		if (r->notifications)
+			continue;
+		struct dep *x = ep_get(d, &r->r.cb_ip, PROTO_UDP, r->r.cb_port, 0);
+		if (x && (x->seen[E_CLOSED] || x->seen[E_PROHIBITED] || x->seen[E_UNREACH]))
+			continue;	/* notify_rejected says why */
+		if (d->last_ts_us < r->r.ts_us + (uint64_t)d->o.notify_window_s * 1000000u)
+			continue;	/* the capture does not cover the window */
+		struct diag_finding *f = finding(d, "notify_missing", SEV_ERROR);
+		if (!f)
+			break;
+		char ab[ADDR_STRLEN + 8], cb[ADDR_STRLEN + 8];
+		addr_port_str(&r->r.ep.srv, r->r.ep.sport, ab, sizeof ab);
+		addr_port_str(&r->r.cb_ip, r->r.cb_port, cb, sizeof cb);
+		f->has_server = 1;
+		f->server = r->r.cb_ip;
+		f->proto = PROTO_UDP;
+		f->port = r->r.cb_port;
+		f->role = "notify";
+		snprintf(f->iface, sizeof f->iface, "EMSMDB");
+		fmt(f->summary, sizeof f->summary, "no new-mail notification reached %s within %u s of its registration",
+		    cb, d->o.notify_window_s);
+		fmt(f->explanation, sizeof f->explanation,
+		    "The client registered %s for UDP push notifications with %s and the server answered ecNone "
+		    "- but Exchange answers success whether or not it really registered the client, so only "
+		    "datagrams prove it works, and none arrived in this capture within %u s (Exchange resends "
+		    "every 60 s while mail is pending).  Either no mail arrived, the server could not register "
+		    "the client, or UDP from the server is dropped on the way.", cb, ab, d->o.notify_window_s);
+		fmt(f->remedy, sizeof f->remedy,
+		    "Send the user a message while capturing.  Capture on the server too: if datagrams leave the "
+		    "server, let UDP from it to client ports 1024-65535 through routers, firewalls and VPN clients "
+		    "(old Cisco VPN clients disable Winsock notifications); if none leave it, check the server's "
+		    "registration (Winsock transports, EnablePushNotifications).");
+		add_ev(f->ev, &f->nev, r->r.req_frame, r->r.ts_us);
+		add_ev(f->ev, &f->nev, r->r.resp_frame, r->r.ts_us);
+	}
+	qsort(d->fs, d->nfs, sizeof *d->fs, cmp_finding);
+	for (size_t i = 0; i < d->nfs; i++)
+		d->counts[d->fs[i].severity]++;
+	if (f_cb)
+		diag_emit_findings(d, f_cb, ctx);
+}
+
+void diag_emit_findings(const struct diag *d, diag_finding_fn f_cb, void *ctx)
+{
+	for (size_t i = 0; i < d->nfs; i++)
+		f_cb(ctx, &d->fs[i]);
+}
+
+void diag_counts(const struct diag *d, unsigned *errors, unsigned *warnings, unsigned *infos)
+{
+	*errors = d->counts[SEV_ERROR];
+	*warnings = d->counts[SEV_WARNING];
+	*infos = d->counts[SEV_INFO];
+}

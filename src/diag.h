@@ -1,0 +1,112 @@
+/* \summary: diagnosis: endpoint verdicts and findings from flows and RPC events
+ *
+ * diag collects what analyze sees — flows as they end, and the RPC engine's
+ * events — and at the end of input turns them into
+ *   - a verdict per endpoint (server address, protocol, port) in nmap's
+ *     words with the reason: open (syn-ack), closed (reset /
+ *     port-unreachable), filtered (no-response after retransmitted SYNs, or
+ *     ICMP admin-prohibited with the responder's address and TTL),
+ *     unreachable (host/net unreachable); each with its role where known
+ *     (endpoint mapper, dynamic port learned from it with the interface,
+ *     pinned port, UDP notification port);
+ *   - findings of a stable kind vocabulary (doc: rpcwatch(1) FINDINGS) with
+ *     severity, summary, explanation, remedy and the evidence frames.
+ *
+ * Ownership: struct diag owns everything it keeps; event structs passed in
+ * are copied as needed.  Findings handed to the callback are borrowed for
+ * the duration of the call.
+ */
+#ifndef RPCWATCH_DIAG_H
+#define RPCWATCH_DIAG_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "flow.h"
+#include "rpc.h"
+
+enum diag_sev { SEV_INFO = 0, SEV_WARNING, SEV_ERROR };
+
+#define DIAG_MAX_EVIDENCE 8
+
+struct diag_evidence {
+	uint64_t frame;
+	uint64_t ts_us;
+};
+
+struct diag_finding {
+	const char *kind;		/* stable: port_filtered, register_failed, ... */
+	enum diag_sev severity;
+	char summary[256];
+	char explanation[768];
+	char remedy[512];
+	/* subject, where it applies (has_server 0 otherwise) */
+	uint8_t has_server;
+	struct addr server;
+	uint8_t proto;
+	uint16_t port;
+	const char *role;		/* "epm", "dynamic", "pinned", "notify", NULL */
+	char iface[48];			/* interface name or UUID, "" if unknown */
+	const char *verdict;		/* for port_* findings */
+	const char *reason;
+	uint8_t has_by;
+	struct addr by;			/* responder of an ICMP error */
+	uint8_t ttl;
+	uint8_t has_rc;
+	uint32_t rc;
+	const char *rc_name;
+	uint32_t count;			/* occurrences folded into this finding */
+	uint32_t nev;
+	struct diag_evidence ev[DIAG_MAX_EVIDENCE];
+};
+
+/* An endpoint and its verdict (also reported, JSON "endpoint" records). */
+struct diag_endpoint_view {
+	struct addr server;
+	uint8_t proto;
+	uint16_t port;
+	const char *role;
+	const char *iface;		/* "" if unknown */
+	const char *verdict;		/* open, closed, filtered, unreachable, open|filtered, unknown */
+	const char *reason;		/* syn-ack, reset, no-response, admin-prohibited, port-unreach, ... */
+	uint8_t has_by;
+	struct addr by;
+	uint8_t ttl;
+	uint32_t attempts;		/* flows to it */
+	uint64_t first_frame;
+	uint64_t first_ts_us;
+};
+
+struct diag_opts {
+	uint32_t notify_window_s;	/* default 60 */
+	uint16_t range_lo, range_hi;	/* expected dynamic range, default 49152-65535 */
+};
+
+struct diag;
+
+struct diag *diag_new(const struct diag_opts *o);
+void diag_free(struct diag *d);
+
+/* Feed: flows as they end, RPC events as they complete, capture time as it passes. */
+void diag_flow(struct diag *d, const struct flow *f);
+void diag_time(struct diag *d, uint64_t ts_us);
+void diag_bind(struct diag *d, const struct rpc_bind_ev *e);
+void diag_call(struct diag *d, const struct rpc_call_ev *e);
+void diag_epm(struct diag *d, const struct rpc_epm_ev *e);
+void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e);
+void diag_notify_udp(struct diag *d, const struct rpc_notify_udp_ev *e);
+
+/* End of input: compute verdicts and findings; report them in order
+ * (endpoints first, then findings by first evidence). */
+typedef void (*diag_endpoint_fn)(void *ctx, const struct diag_endpoint_view *v);
+typedef void (*diag_finding_fn)(void *ctx, const struct diag_finding *f);
+void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, void *ctx);
+
+/* Report the findings again (after diag_finish), most severe first. */
+void diag_emit_findings(const struct diag *d, diag_finding_fn f_cb, void *ctx);
+
+/* Counts by severity after diag_finish. */
+void diag_counts(const struct diag *d, unsigned *errors, unsigned *warnings, unsigned *infos);
+
+const char *diag_sev_name(enum diag_sev s);
+
+#endif
