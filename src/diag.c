@@ -826,7 +826,8 @@ void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, v
 		add_ev(f->ev, &f->nev, r->r.req_frame, r->r.ts_us);
 		add_ev(f->ev, &f->nev, r->r.resp_frame, r->r.ts_us);
 	}
-	qsort(d->fs, d->nfs, sizeof *d->fs, cmp_finding);
+	if (d->nfs)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(d->fs, d->nfs, sizeof *d->fs, cmp_finding);
 	for (size_t i = 0; i < d->nfs; i++)
 		d->counts[d->fs[i].severity]++;
 	if (f_cb)
