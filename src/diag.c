@@ -846,3 +846,40 @@ void diag_counts(const struct diag *d, unsigned *errors, unsigned *warnings, uns
 	*warnings = d->counts[SEV_WARNING];
 	*infos = d->counts[SEV_INFO];
 }
+
+/* ---- snapshot (the curses screen) ------------------------------------------------- */
+
+static void *dup_array(const void *src, size_t n, size_t cap, size_t sz)
+{
+	if (!cap)
+		return NULL;
+	void *v = malloc(cap * sz);
+	if (v && n)
+		memcpy(v, src, n * sz);
+	return v;
+}
+
+int diag_snapshot(const struct diag *d, const struct flow *const *live, size_t nlive, uint64_t now_us,
+		  diag_endpoint_fn ep_cb, diag_finding_fn f_cb, void *ctx)
+{
+	struct diag c = *d;
+	c.eps = dup_array(d->eps, d->neps, d->capeps, sizeof *d->eps);
+	c.hidx = dup_array(d->hidx, d->hcap, d->hcap, sizeof *d->hidx);
+	c.fs = dup_array(d->fs, d->nfs, d->capfs, sizeof *d->fs);
+	c.regs = dup_array(d->regs, d->nregs, d->capregs, sizeof *d->regs);
+	memset(c.counts, 0, sizeof c.counts);
+	int rc = -1;
+	if ((!d->capeps || c.eps) && (!d->hcap || c.hidx) && (!d->capfs || c.fs) && (!d->capregs || c.regs)) {
+		for (size_t i = 0; i < nlive; i++)
+			diag_flow(&c, live[i]);
+		if (now_us)
+			diag_time(&c, now_us);
+		diag_finish(&c, ep_cb, f_cb, ctx);
+		rc = 0;
+	}
+	free(c.eps);
+	free(c.hidx);
+	free(c.fs);
+	free(c.regs);
+	return rc;
+}

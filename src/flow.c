@@ -445,3 +445,11 @@ const char *flow_state(const struct flow *f)
 	}
 	return "other";
 }
+
+size_t flow_table_foreach(const struct flow_table *t, flow_visit_fn fn, void *ctx)
+{
+	size_t n = 0;
+	for (const struct flow *f = t->lru_head; f; f = f->lru_next, n++)
+		fn(ctx, f);
+	return n;
+}

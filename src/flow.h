@@ -134,4 +134,10 @@ const struct flow_stats *flow_table_stats(const struct flow_table *t);
 /* Handshake outcome in words ("established", "refused", ...); see flow.c. */
 const char *flow_state(const struct flow *f);
 
+/* Call fn for every flow still in the table, most recently active first,
+ * without changing anything (the curses screen's live view).  Returns the
+ * number of flows visited. */
+typedef void (*flow_visit_fn)(void *ctx, const struct flow *f);
+size_t flow_table_foreach(const struct flow_table *t, flow_visit_fn fn, void *ctx);
+
 #endif
