@@ -43,6 +43,7 @@ struct epmq_entry {
 	char endpoint[80];               /* pipe or LRPC name, "" if none */
 	char annotation[65];
 	struct rpc_uuid object;
+	char host[80];                   /* (added) NetBIOS host name of an ncacn_np tower, "" if none */
 };
 
 enum epmq_status { EPMQ_OK = 0, EPMQ_FILTERED /* no answer to SYN within timeout */, EPMQ_CLOSED /* RST/ECONNREFUSED */,
@@ -121,13 +122,28 @@ void epmq_reasm_free(struct epmq_reasm *r);
 enum epmq_status epmq_reasm_add(struct epmq_reasm *r, const uint8_t *pdu, size_t len,
 				struct epmq_result *res);
 
-/* Length of the PDU that starts at p (its frag_length), 0 when fewer than 10
- * bytes are present or the header is not a DCE/RPC v5.0 CO header. */
+/* Length of the PDU that starts at p (its frag_length), 0 when fewer than 16
+ * bytes are present or the header is not a plausible DCE/RPC v5 CO header. */
 size_t epmq_pdu_length(const uint8_t *p, size_t n);
 
 /* Fill e from a decoded tower (epm.h) plus object and annotation. */
 struct epm_tower;
 void epmq_entry_from_tower(struct epmq_entry *e, const struct epm_tower *t,
 			   const struct rpc_uuid *object, const char *annotation);
+
+/* The calls over a caller-supplied transport (the unit tests script a server
+ * with it).  send: write all n bytes; recv_pdu: read one complete PDU (frag_length
+ * bytes) into buf, at most cap, and set *len.  Both return EPMQ_OK, or a status
+ * with res->detail filled; for EPMQ_TIMEOUT the detail is a suffix such as
+ * " within 3000 ms" that the caller prefixes with what it waited for. */
+struct epmq_io {
+	void *ctx;
+	enum epmq_status (*send)(void *ctx, const uint8_t *p, size_t n, struct epmq_result *res);
+	enum epmq_status (*recv_pdu)(void *ctx, uint8_t *buf, size_t cap, size_t *len, struct epmq_result *res);
+};
+enum epmq_status epmq_lookup_io(const struct epmq_io *io, uint32_t max_entries, epmq_entry_fn cb, void *ctx,
+				struct epmq_result *res);
+enum epmq_status epmq_map_io(const struct epmq_io *io, const struct rpc_uuid *iface, uint16_t vmaj, uint16_t vmin,
+			     const char *protseq, epmq_entry_fn cb, void *ctx, struct epmq_result *res);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "analyze.h"
 #include "capture.h"
+#include "cmd_epm.h"
 #include "util.h"
 
 static void usage(FILE *out)
@@ -24,7 +25,8 @@ static void usage(FILE *out)
 		"  capture -i IFACE -w FILE capture to file headlessly, with rotation\n"
 		"  capture -D               list capture interfaces\n"
 		"  watch                    live troubleshooting screen (not in this version yet)\n"
-		"  check, epm               firewall checks and endpoint-mapper queries (not in this version yet)\n"
+		"  epm TARGET               list the endpoints registered at an endpoint mapper\n"
+		"  check                    firewall checks (not in this version yet)\n"
 		"\n"
 		"  rpcwatch COMMAND --help  options of one command\n"
 		"  rpcwatch --version       versions of rpcwatch and its libraries\n"
@@ -64,7 +66,9 @@ int main(int argc, char **argv)
 		return cmd_analyze(argc - 1, argv + 1);
 	if (!strcmp(cmd, "capture"))
 		return cmd_capture(argc - 1, argv + 1);
-	if (!strcmp(cmd, "watch") || !strcmp(cmd, "check") || !strcmp(cmd, "epm"))
+	if (!strcmp(cmd, "epm"))
+		return cmd_epm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "watch") || !strcmp(cmd, "check"))
 		return reserved(cmd);
 	if (cmd[0] == '-')
 		rw_usage_error(NULL, "unknown option '%s'; options follow the command", cmd);
