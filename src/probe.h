@@ -36,8 +36,13 @@ struct probe_opts {
 	uint32_t wait_ms;       /* wait for stragglers after the last probe, default 1000 (0 = default) */
 	int force_connect;      /* use connect()/UDP sockets instead of libnet+libpcap */
 	const char *write_path; /* keep the probe traffic as a pcap here, NULL: no */
-	uint16_t responder_port_hint; /* 0 */
+	uint16_t responder_port_hint; /* 0: UDP probes to ports without a protocol payload (all but 135)
+	                               * carry the responder datagram; N: only ports >= N do, lower
+	                               * ports get an empty datagram */
 	int quiet;              /* do not print the one-line "falling back to connect() probes" note */
+	/* added by "probe": */
+	int udp_expect_responder; /* a responder is known to serve the UDP ports: silence is
+	                           * "filtered" (no-response) instead of "open|filtered" */
 };
 
 /* Defaults for a zeroed probe_opts (documented values above). */
