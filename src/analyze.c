@@ -1,9 +1,13 @@
 /* \summary: `rpcwatch analyze`: read pcap/pcapng files, decode, summarise flows
  *
- * Files are read in the order given as one continuous capture (rotated
- * files from `rpcwatch capture` join up): one flow table, one frame
- * numbering.  For a single file, frame numbers equal tshark's frame.number;
- * with several files the "file" records carry each file's first frame.
+ * Several files are merged by time into one capture (as mergecap does:
+ * rotated files from `rpcwatch capture` join up in order; files taken at
+ * the same time at two points of the path interleave): one flow table, one
+ * frame numbering.  For a single file, frame numbers equal tshark's
+ * frame.number; with several, those of `mergecap -w merged.pcapng FILE...`.
+ * A packet present in two files (captured at both vantage points) is
+ * processed once (merge.h); the copy tells diag which capture is nearer
+ * which host, so it can say what was lost between them.
  *
  * Output: text (one line per flow, then a summary) or, with --json, JSON
  * Lines (rpcwatch(1), JSON OUTPUT): the first record is {"type":"rpcwatch",
@@ -22,6 +26,7 @@
 #include "diag.h"
 #include "flow.h"
 #include "json.h"
+#include "merge.h"
 #include "rpc.h"
 #include "rpcout.h"
 #include "util.h"
@@ -29,14 +34,24 @@
 #define RW_JSON_SCHEMA 1
 #define DEFAULT_MAX_FLOWS 65536
 #define DEFAULT_FLOW_TIMEOUT 300
+#define MERGE_WINDOW_US 2000000u	/* how far apart two copies of a packet may be */
+#define MERGE_MAX_ENTRIES (1u << 20)	/* per window generation */
 
 struct file_info {
 	const char *path;
 	uint64_t first_frame;	/* global frame number of its first packet */
 	uint64_t packets;
+	uint64_t copies;	/* packets that were copies of another file's */
+	uint64_t first_ts, last_ts;
 	int linktype;
 	int opened;
 	int error;
+	/* reading */
+	pcap_t *pc;
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int have;		/* h/data hold its next packet */
+	int announced;
 };
 
 struct an_stats {
@@ -73,6 +88,7 @@ struct analyze {
 	struct rpcout ro;
 	struct rpc_sink out_sink;	/* rpcout's sink; the engine's sink tees into diag first */
 	struct diag *diag;
+	struct merge *merge;		/* several files only */
 	struct an_stats st;
 };
 
@@ -471,6 +487,8 @@ static void emit_summary(struct analyze *a)
 			jw_obj(w, NULL);
 			jw_str(w, "path", a->files[i].path);
 			jw_u64(w, "packets", a->files[i].packets);
+			if (a->merge)
+				jw_u64(w, "copies", a->files[i].copies);
 			jw_bool(w, "error", a->files[i].error);
 			jw_close(w);
 		}
@@ -490,6 +508,24 @@ static void emit_summary(struct analyze *a)
 				fprintf(o, " %s %llu", decode_layer_name((enum dec_layer)l),
 					(unsigned long long)s->trunc_layer[l]);
 		fputc('\n', o);
+	}
+	if (a->merge) {
+		uint64_t copies = 0;
+		int overlap = 0;
+		for (int i = 0; i < a->nfiles; i++) {
+			const struct file_info *x = &a->files[i];
+			fprintf(o, "  %s: %llu packets, %llu of them copies of packets another file gave first\n", x->path,
+				(unsigned long long)x->packets, (unsigned long long)x->copies);
+			copies += x->copies;
+			for (int j = 0; j < i; j++) {
+				const struct file_info *y = &a->files[j];
+				overlap |= x->packets && y->packets && x->first_ts <= y->last_ts && y->first_ts <= x->last_ts;
+			}
+		}
+		if (overlap && !copies)
+			fputs("  note: the files overlap in time but share no packet: captured on unrelated links, NAT\n"
+			      "  between the capture points, or clocks more than 2 s apart (shift one with editcap -t)\n",
+			      o);
 	}
 	fprintf(o, "  IPv4 %llu, IPv6 %llu; TCP %llu, UDP %llu, ICMP %llu, ICMPv6 %llu, other %llu; "
 		   "fragments %llu, ICMP errors %llu\n",
@@ -552,8 +588,8 @@ static void count(struct analyze *a, const struct pkt *p)
 		s->icmp_errors++;
 }
 
-/* Returns 0 on success, -1 if the file could not be (fully) read. */
-static int read_file(struct analyze *a, struct file_info *fi)
+/* Open a file for reading; 0, or -1 with the error reported. */
+static int open_file(struct analyze *a, struct file_info *fi)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline(fi->path, errbuf);
@@ -567,8 +603,6 @@ static int read_file(struct analyze *a, struct file_info *fi)
 	}
 	int dlt = pcap_datalink(pc);
 	fi->linktype = dlt;
-	fi->opened = 1;
-	fi->first_frame = a->frame + 1;
 	const char *dname = pcap_datalink_val_to_name(dlt);
 	if (!a->quiet)
 		fprintf(stderr, "reading from file %s, link-type %s (%s), snapshot length %d\n", fi->path,
@@ -589,44 +623,111 @@ static int read_file(struct analyze *a, struct file_info *fi)
 		}
 		pcap_freecode(&prog);
 	}
+	fi->pc = pc;
+	fi->opened = 1;
+	return 0;
+}
 
-	int rc = 0, announced = 0;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	struct pkt p;
-	for (;;) {
-		int r = pcap_next_ex(pc, &h, &data);
-		if (r == PCAP_ERROR_BREAK)
-			break;
-		if (r != 1) {
-			rw_err("analyze", "%s: stopped after %llu packets: %s", fi->path,
-			       (unsigned long long)fi->packets, pcap_geterr(pc));
-			rc = -1;
-			break;
-		}
-		a->frame++;
-		fi->packets++;
-		p.frame = a->frame;
-		p.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-		p.caplen = h->caplen;
-		p.wirelen = h->len;
-		if (!announced) {
-			announced = 1;
-			if (a->json)
-				emit_file_json(a, fi, p.ts_us);
-		}
-		a->last_ts = p.ts_us;
-		decode_packet(dlt, data, &p);
-		count(a, &p);
-		int dir = 0;
-		diag_time(a->diag, p.ts_us);
-		struct flow *f = flow_table_packet(a->ft, &p, &dir);
-		rpc_packet(a->rpc, f, dir, &p);
+/* Read a file's next packet into fi->h/data; 0 at its end (closed then). */
+static int next_packet(struct analyze *a, struct file_info *fi)
+{
+	(void)a;
+	fi->have = 0;
+	if (!fi->pc)
+		return 0;
+	int r = pcap_next_ex(fi->pc, &fi->h, &fi->data);
+	if (r == 1)
+		return fi->have = 1;
+	if (r != PCAP_ERROR_BREAK) {
+		rw_err("analyze", "%s: stopped after %llu packets: %s", fi->path, (unsigned long long)fi->packets,
+		       pcap_geterr(fi->pc));
+		fi->error = 1;
 	}
-	if (!announced && a->json)
-		emit_file_json(a, fi, a->last_ts);
-	pcap_close(pc);
-	return rc;
+	pcap_close(fi->pc);
+	fi->pc = NULL;
+	return 0;
+}
+
+static void process(struct analyze *a, unsigned idx, struct file_info *fi)
+{
+	const struct pcap_pkthdr *h = fi->h;
+	struct pkt p;
+	a->frame++;
+	fi->packets++;
+	p.frame = a->frame;
+	p.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+	p.caplen = h->caplen;
+	p.wirelen = h->len;
+	if (!fi->announced) {
+		fi->announced = 1;
+		fi->first_frame = a->frame;
+		fi->first_ts = p.ts_us;
+		if (a->json)
+			emit_file_json(a, fi, p.ts_us);
+	}
+	fi->last_ts = p.ts_us;
+	a->last_ts = p.ts_us;
+	decode_packet(fi->linktype, fi->data, &p);
+	if (a->merge) {
+		struct merge_seen first;
+		uint64_t fp = merge_fingerprint(&p);
+		if (merge_check(a->merge, &p, fp, idx, &first)) {
+			/* the same packet, captured at another point: counted, not processed again */
+			fi->copies++;
+			diag_copy(a->diag, &first, idx, &p);
+			return;
+		}
+		diag_source(a->diag, idx);
+		if (p.status == DEC_OK && p.proto == PROTO_TCP && p.has_l4 && (p.tcp_flags & 0x04))
+			diag_rst(a->diag, p.frame, p.ts_us);
+	}
+	count(a, &p);
+	int dir = 0;
+	diag_time(a->diag, p.ts_us);
+	struct flow *f = flow_table_packet(a->ft, &p, &dir);
+	rpc_packet(a->rpc, f, dir, &p);
+}
+
+/* Read every file: one alone straight through, several merged by time (the
+ * earliest next packet first; on a tie the file named first, as mergecap). */
+static void read_files(struct analyze *a)
+{
+	int n = a->nfiles;
+	for (int i = 0; i < n; i++) {
+		struct file_info *fi = &a->files[i];
+		if (open_file(a, fi) < 0) {
+			fi->error = 1;
+			continue;
+		}
+		next_packet(a, fi);
+	}
+	for (;;) {
+		int best = -1;
+		uint64_t bt = 0;
+		for (int i = 0; i < n; i++) {
+			struct file_info *fi = &a->files[i];
+			if (!fi->have)
+				continue;
+			uint64_t t = (uint64_t)fi->h->ts.tv_sec * 1000000u + (uint64_t)fi->h->ts.tv_usec;
+			if (best < 0 || t < bt) {
+				best = i;
+				bt = t;
+			}
+		}
+		if (best < 0)
+			break;
+		struct file_info *fi = &a->files[best];
+		process(a, (unsigned)best, fi);
+		next_packet(a, fi);
+	}
+	for (int i = 0; i < n; i++) {
+		struct file_info *fi = &a->files[i];
+		if (fi->opened && !fi->announced && a->json) {
+			fi->first_frame = a->frame + 1;
+			emit_file_json(a, fi, a->last_ts);
+		}
+		diag_file_span(a->diag, (unsigned)i, fi->path, fi->first_ts, fi->last_ts, fi->packets);
+	}
 }
 
 static void usage(FILE *out)
@@ -635,7 +736,10 @@ static void usage(FILE *out)
 		"Usage: rpcwatch analyze [OPTIONS] [-r] FILE...\n"
 		"\n"
 		"Decode pcap/pcapng files and print one line per flow, then a summary.\n"
-		"Several files are read in order as one capture (e.g. rotated files).\n"
+		"Several files are merged by time into one capture: rotated files join up;\n"
+		"files taken at the same time at two points of the path (client side,\n"
+		"server side) interleave, a packet seen in both counts once, and what one\n"
+		"side saw and the other did not is reported (notify_lost, forged resets).\n"
 		"\n"
 		"  -r FILE              read FILE (may repeat; plain arguments are files too)\n"
 		"  --json               JSON Lines output, one record per line (see rpcwatch(1))\n"
@@ -776,6 +880,7 @@ int cmd_analyze(int argc, char **argv)
 		.notify_udp = tee_notify_udp,
 		.pdu = a.pdus ? tee_pdu : NULL,
 	};
+	a.dopts.nfiles = (uint32_t)npaths;
 	a.diag = diag_new(&a.dopts);
 	a.rpc = a.diag ? rpc_engine_new(&sink) : NULL;
 	struct flow_table_opts fo = {
@@ -794,12 +899,18 @@ int cmd_analyze(int argc, char **argv)
 	a.files = xcalloc((size_t)npaths, sizeof *a.files);
 	a.nfiles = npaths;
 	int failed = 0, opened = 0;
-	for (int i = 0; i < npaths; i++) {
+	for (int i = 0; i < npaths; i++)
 		a.files[i].path = paths[i];
-		if (read_file(&a, &a.files[i]) < 0) {
-			a.files[i].error = 1;
-			failed = 1;
+	if (npaths >= 2) {
+		a.merge = merge_new(MERGE_WINDOW_US, MERGE_MAX_ENTRIES);
+		if (!a.merge) {
+			rw_err("analyze", "out of memory");
+			return RW_EXIT_USAGE;
 		}
+	}
+	read_files(&a);
+	for (int i = 0; i < npaths; i++) {
+		failed |= a.files[i].error;
 		opened |= a.files[i].opened;
 	}
 	flow_table_flush(a.ft);
@@ -822,6 +933,7 @@ int cmd_analyze(int argc, char **argv)
 	flow_table_free(a.ft);
 	rpc_engine_free(a.rpc);
 	diag_free(a.diag);
+	merge_free(a.merge);
 	free(a.files);
 	free(paths);
 	if (werr) {

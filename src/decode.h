@@ -76,6 +76,7 @@ struct pkt {
 	uint8_t ipver;		/* 0 (none), 4 or 6 */
 	struct addr src, dst;
 	uint8_t ttl;		/* IPv4 TTL / IPv6 hop limit */
+	uint16_t ip_id;		/* IPv4 identification (0 for IPv6) */
 	uint8_t proto;		/* final upper-layer protocol number */
 	uint32_t ip_len;	/* declared IP datagram length (header + payload) */
 	uint8_t is_fragment;	/* IPv4 MF/offset or IPv6 fragment header */

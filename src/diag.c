@@ -20,12 +20,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "merge.h"
 #include "names.h"
 
 #define DIAG_MAX_ENDPOINTS 65536
 #define DIAG_MAX_FINDINGS 4096
 #define DIAG_MAX_REGS 65536
 #define NO_RESPONSE_WAIT_US 3000000u
+#define DIAG_MAX_TRACKED 262144	/* notification datagrams and resets followed across files */
+#define DIAG_NEAR_CAP 8192	/* addresses whose nearest capture is known (power of two) */
 
 enum role { R_NONE = 0, R_EPM, R_DYNAMIC, R_PINNED, R_NOTIFY };
 static const char *const role_names[] = {NULL, "epm", "dynamic", "pinned", "notify"};
@@ -46,12 +49,46 @@ struct dep {
 	uint32_t nev;
 	struct diag_evidence ev[DIAG_MAX_EVIDENCE];
 	uint64_t first_frame, first_ts_us;
+	uint8_t open_ttl;		/* TTL of the server's SYN-ACK */
+	uint8_t rst_ttl;		/* TTL of the first reset in its name */
+	uint64_t rst_frame, rst_ts_us;
+	uint8_t forged;			/* FORGED_*: the reset did not come from the server */
+	uint8_t server_ttl;		/* FORGED_TTL: the server's own TTL */
+	uint8_t forged_file;		/* FORGED_VANTAGE: the server-side capture lacking it */
+};
+
+enum { FORGED_NO = 0, FORGED_TTL, FORGED_VANTAGE };
+
+/* A packet followed across merged captures: which files saw it. */
+struct dtrack {
+	uint64_t frame, ts_us;
+	uint32_t mask;			/* bit per file */
+	uint32_t reg_id;		/* notification: its registration */
+	uint8_t kind;			/* TR_NOTIFY, TR_RST */
+};
+enum { TR_NOTIFY = 1, TR_RST };
+
+/* Which capture is nearest an address (saw its packets with the highest TTL). */
+struct dnear {
+	struct addr a;
+	uint8_t used, file;
+	uint32_t votes;			/* majority vote */
+};
+
+struct dfile {
+	const char *path;
+	uint64_t first_ts_us, last_ts_us, packets;
 };
 
 struct dreg {
 	struct rpc_notify_reg_ev r;
 	uint32_t notifications;
 	uint64_t first_notify_frame;
+	/* merged captures: notifications the client-side capture lacks */
+	uint32_t tracked, lost;
+	int src_file;			/* a file that has them */
+	uint32_t nlev;
+	struct diag_evidence lev[DIAG_MAX_EVIDENCE];
 };
 
 struct diag {
@@ -67,6 +104,12 @@ struct diag {
 	struct dreg *regs;
 	size_t nregs, capregs;
 	unsigned counts[3];
+	/* merged captures */
+	unsigned cur_file;
+	struct dtrack *tr;
+	size_t ntr, captr;
+	struct dnear *near;		/* DIAG_NEAR_CAP slots, allocated with nfiles >= 2 */
+	struct dfile files[MERGE_MAX_FILES];
 };
 
 const char *diag_sev_name(enum diag_sev s)
@@ -80,6 +123,13 @@ struct diag *diag_new(const struct diag_opts *o)
 	if (!d)
 		return NULL;
 	d->o = *o;
+	if (d->o.nfiles >= 2) {
+		d->near = calloc(DIAG_NEAR_CAP, sizeof *d->near);
+		if (!d->near) {
+			free(d);
+			return NULL;
+		}
+	}
 	return d;
 }
 
@@ -91,6 +141,8 @@ void diag_free(struct diag *d)
 	free(d->hidx);
 	free(d->fs);
 	free(d->regs);
+	free(d->tr);
+	free(d->near);
 	free(d);
 }
 
@@ -263,9 +315,17 @@ void diag_flow(struct diag *d, const struct flow *f)
 	x->attempts++;
 	x->seen[k]++;
 	if (k == E_NONE || k == E_OPEN) {
-		if (k == E_OPEN && f->synack)
+		if (k == E_OPEN && f->synack) {
 			add_ev(x->ev, &x->nev, f->synack_frame, f->synack_ts_us);
+			if (!x->open_ttl)
+				x->open_ttl = f->resp_ttl;
+		}
 		return;
+	}
+	if (k == E_CLOSED && f->proto == PROTO_TCP && f->rst[1] && !x->rst_frame) {
+		x->rst_frame = f->rst_frame[1];
+		x->rst_ts_us = f->last_ts_us;
+		x->rst_ttl = f->resp_ttl;
 	}
 	x->reason = reason;
 	for (uint32_t i = 0; i < f->syn && i < FLOW_MAX_SYN_FRAMES; i++)
@@ -614,11 +674,131 @@ void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e)
 	r->r = *e;
 }
 
+/* ---- merged captures ----------------------------------------------------------------- */
+
+static void track(struct diag *d, uint8_t kind, uint64_t frame, uint64_t ts, uint32_t reg_id)
+{
+	if (d->o.nfiles < 2 || d->cur_file >= MERGE_MAX_FILES || d->ntr >= DIAG_MAX_TRACKED)
+		return;
+	if (d->ntr && d->tr[d->ntr - 1].frame >= frame)
+		return;		/* frames arrive in order; a second event about one packet adds nothing */
+	if (d->ntr == d->captr) {
+		size_t nc = d->captr ? d->captr * 2 : 64;
+		struct dtrack *v = realloc(d->tr, nc * sizeof *v);
+		if (!v)
+			return;
+		d->tr = v;
+		d->captr = nc;
+	}
+	struct dtrack *t = &d->tr[d->ntr++];
+	t->frame = frame;
+	t->ts_us = ts;
+	t->mask = 1u << d->cur_file;
+	t->reg_id = reg_id;
+	t->kind = kind;
+}
+
+static struct dtrack *track_find(const struct diag *d, uint64_t frame)
+{
+	size_t lo = 0, hi = d->ntr;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->tr[mid].frame < frame)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->ntr && d->tr[lo].frame == frame ? &d->tr[lo] : NULL;
+}
+
+static struct dnear *near_slot(const struct diag *d, const struct addr *a)
+{
+	if (!d->near)
+		return NULL;
+	uint32_t h = ep_hash(a, 0, 0);
+	for (size_t n = 0, j = h & (DIAG_NEAR_CAP - 1); n < DIAG_NEAR_CAP; n++, j = (j + 1) & (DIAG_NEAR_CAP - 1))
+		if (!d->near[j].used || addr_eq(&d->near[j].a, a))
+			return &d->near[j];
+	return NULL;	/* full */
+}
+
+/* The file nearest address a, or -1 when no copy of its packets told. */
+static int near_file(const struct diag *d, const struct addr *a)
+{
+	const struct dnear *n = near_slot(d, a);
+	return n && n->used ? n->file : -1;
+}
+
+void diag_source(struct diag *d, unsigned file)
+{
+	d->cur_file = file;
+}
+
+void diag_rst(struct diag *d, uint64_t frame, uint64_t ts_us)
+{
+	track(d, TR_RST, frame, ts_us, 0);
+}
+
+void diag_copy(struct diag *d, const struct merge_seen *first, unsigned file, const struct pkt *p)
+{
+	if (d->o.nfiles < 2 || file >= MERGE_MAX_FILES)
+		return;
+	if (first->ttl != p->ttl) {
+		struct dnear *n = near_slot(d, &p->src);
+		unsigned nf = first->ttl > p->ttl ? first->file : file;
+		if (n && !n->used) {
+			n->used = 1;
+			n->a = p->src;
+			n->file = (uint8_t)nf;
+			n->votes = 1;
+		} else if (n && n->file == nf) {
+			if (n->votes < UINT32_MAX)
+				n->votes++;
+		} else if (n && !--n->votes) {
+			n->file = (uint8_t)nf;
+			n->votes = 1;
+		}
+	}
+	if (p->proto == PROTO_UDP || (p->proto == PROTO_TCP && (p->tcp_flags & 0x04))) {
+		struct dtrack *t = track_find(d, first->frame);
+		if (t)
+			t->mask |= 1u << file;
+	}
+}
+
+void diag_file_span(struct diag *d, unsigned file, const char *path, uint64_t first_ts_us, uint64_t last_ts_us,
+		    uint64_t packets)
+{
+	if (file >= MERGE_MAX_FILES)
+		return;
+	d->files[file].path = path;
+	d->files[file].first_ts_us = first_ts_us;
+	d->files[file].last_ts_us = last_ts_us;
+	d->files[file].packets = packets;
+}
+
+/* Did file f capture at time ts? (It has packets before and after.) */
+static int file_covers(const struct diag *d, int f, uint64_t ts)
+{
+	return f >= 0 && f < MERGE_MAX_FILES && d->files[f].packets && d->files[f].first_ts_us <= ts &&
+	       d->files[f].last_ts_us >= ts;
+}
+
+static const char *file_label(const struct diag *d, int f)
+{
+	const char *p = f >= 0 && f < MERGE_MAX_FILES ? d->files[f].path : NULL;
+	if (!p)
+		return "?";
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
 void diag_notify_udp(struct diag *d, const struct rpc_notify_udp_ev *e)
 {
 	diag_time(d, e->ts_us);
 	if (!e->reg_id)
 		return;
+	track(d, TR_NOTIFY, e->frame, e->ts_us, e->reg_id);
 	for (size_t i = 0; i < d->nregs; i++)
 		if (d->regs[i].r.reg_id == e->reg_id) {
 			if (!d->regs[i].notifications++)
@@ -723,6 +903,14 @@ static void port_finding(struct diag *d, const struct dep *x, enum ev_kind k, co
 	else if (k == E_UNREACH)
 		fmt(f->summary, sizeof f->summary, "%s is unreachable (ICMP %s from %s)", what, x->reason ? x->reason : "?",
 		    x->has_by ? by : "?");
+	else if (x->forged == FORGED_TTL)
+		fmt(f->summary, sizeof f->summary,
+		    "%s is blocked: a reset forged in the server's name (ttl %u; the server's own packets arrive with ttl %u)",
+		    what, x->rst_ttl, x->server_ttl);
+	else if (x->forged == FORGED_VANTAGE)
+		fmt(f->summary, sizeof f->summary,
+		    "%s is blocked: a reset in the server's name that the server never sent (not in %s)", what,
+		    file_label(d, x->forged_file));
 	else
 		fmt(f->summary, sizeof f->summary, "%s is filtered: %s", what,
 		    x->reason && !strcmp(x->reason, "no-response") ? "no answer to retransmitted SYNs" : x->reason ? x->reason : "");
@@ -734,6 +922,7 @@ static void port_finding(struct diag *d, const struct dep *x, enum ev_kind k, co
 							 : "The server itself answers with ICMP administratively prohibited: its host firewall rejects the connection.")
 		: k == E_CLOSED ? (x->has_by ? "The host answered ICMP port unreachable: nothing listens there." : "The answer is a TCP reset: nothing listens on the port, or a firewall resets in the server's name (compare the reset's TTL with the server's other packets).")
 		: k == E_UNREACH ? "A router reports the host or network unreachable: a routing problem, not a port filter."
+		: x->forged ? "The TCP reset that answered the client did not come from the server: a firewall on the path rejects the connection and answers in the server's name, so it looks like a closed port."
 		: "Nothing answered the client's SYNs, not even a reset: a firewall on the path silently drops them (or the host is down).";
 	fmt(f->explanation, sizeof f->explanation, "%s %s", role_text, how);
 	if (x->role == R_EPM)
@@ -762,8 +951,143 @@ static int cmp_finding(const void *a, const void *b)
 	return fx < fy ? -1 : fx > fy;
 }
 
+static int cmp_ttl_addr(const void *a, const void *b)
+{
+	const struct dep *x = *(const struct dep *const *)a, *y = *(const struct dep *const *)b;
+	return addr_cmp(&x->srv, &y->srv);
+}
+
+/* A reset "from the server" that the server did not send: the server-side
+ * capture lacks it, or its TTL differs from the server's own SYN-ACKs. */
+static void detect_forged(struct diag *d)
+{
+	size_t ncand = 0, nopen = 0;
+	for (size_t i = 0; i < d->neps; i++) {
+		const struct dep *x = &d->eps[i];
+		ncand += x->rst_frame && x->seen[E_CLOSED] && !x->seen[E_OPEN];
+		nopen += x->open_ttl != 0;
+	}
+	if (!ncand)
+		return;
+	const struct dep **open = nopen ? malloc(nopen * sizeof *open) : NULL;
+	size_t no = 0;
+	for (size_t i = 0; open && i < d->neps; i++)
+		if (d->eps[i].open_ttl)
+			open[no++] = &d->eps[i];
+	if (open)
+		qsort(open, no, sizeof *open, cmp_ttl_addr);
+	for (size_t i = 0; i < d->neps; i++) {
+		struct dep *x = &d->eps[i];
+		if (!(x->rst_frame && x->seen[E_CLOSED] && !x->seen[E_OPEN]))
+			continue;
+		if (d->o.nfiles >= 2) {
+			int ns = near_file(d, &x->srv);
+			const struct dtrack *t = track_find(d, x->rst_frame);
+			if (ns >= 0 && t && !(t->mask & (1u << ns)) && file_covers(d, ns, t->ts_us)) {
+				x->forged = FORGED_VANTAGE;
+				x->forged_file = (uint8_t)ns;
+			}
+		}
+		if (!x->forged && open) {
+			const struct dep key = {.srv = x->srv}, *kp = &key;
+			const struct dep **hit = bsearch(&kp, open, no, sizeof *open, cmp_ttl_addr);
+			if (hit && (*hit)->open_ttl != x->rst_ttl) {
+				x->forged = FORGED_TTL;
+				x->server_ttl = (*hit)->open_ttl;
+			}
+		}
+		if (x->forged) {
+			x->seen[E_FILTERED] += x->seen[E_CLOSED];
+			x->seen[E_CLOSED] = 0;
+			x->reason = "forged-reset";
+			x->ttl = x->rst_ttl;
+			x->has_by = 0;
+		}
+	}
+	free(open);
+}
+
+static int cmp_reg_id(const void *k, const void *e)
+{
+	uint32_t id = *(const uint32_t *)k, rid = ((const struct dreg *)e)->r.reg_id;
+	return id < rid ? -1 : id > rid;
+}
+
+/* Count, per registration, the notifications the client-side capture lacks. */
+static void count_lost(struct diag *d)
+{
+	for (size_t i = 1; i < d->nregs; i++)
+		if (d->regs[i].r.reg_id <= d->regs[i - 1].r.reg_id)
+			return;	/* not in id order: the engine changed; claim nothing */
+	for (size_t i = 0; i < d->nregs; i++)
+		d->regs[i].src_file = -1;
+	for (size_t i = 0; i < d->ntr; i++) {
+		const struct dtrack *t = &d->tr[i];
+		if (t->kind != TR_NOTIFY)
+			continue;
+		struct dreg *r = bsearch(&t->reg_id, d->regs, d->nregs, sizeof *d->regs, cmp_reg_id);
+		if (!r)
+			continue;
+		int nc = near_file(d, &r->r.cb_ip);
+		if (nc < 0)
+			nc = near_file(d, &r->r.ep.cli);
+		if (nc < 0 || !file_covers(d, nc, t->ts_us))
+			continue;
+		r->tracked++;
+		if (t->mask & (1u << nc))
+			continue;
+		r->lost++;
+		if (r->src_file < 0)
+			for (int f = 0; f < MERGE_MAX_FILES; f++)
+				if (t->mask & (1u << f)) {
+					r->src_file = f;
+					break;
+				}
+		add_ev(r->lev, &r->nlev, t->frame, t->ts_us);
+	}
+}
+
+static void notify_lost(struct diag *d, const struct dreg *r)
+{
+	struct diag_finding *f = finding(d, "notify_lost", SEV_ERROR);
+	if (!f)
+		return;
+	char sv[ADDR_STRLEN], cb[ADDR_STRLEN + 8];
+	addr_str(&r->r.ep.srv, sv, sizeof sv);
+	addr_port_str(&r->r.cb_ip, r->r.cb_port, cb, sizeof cb);
+	int nc = near_file(d, &r->r.cb_ip);
+	if (nc < 0)
+		nc = near_file(d, &r->r.ep.cli);
+	f->has_server = 1;
+	f->server = r->r.cb_ip;
+	f->proto = PROTO_UDP;
+	f->port = r->r.cb_port;
+	f->role = "notify";
+	snprintf(f->iface, sizeof f->iface, "EMSMDB");
+	fmt(f->summary, sizeof f->summary,
+	    "%u of %u new-mail notifications from %s to %s left the server but never reached the client: "
+	    "dropped on the path", r->lost, r->tracked, sv, cb);
+	fmt(f->explanation, sizeof f->explanation,
+	    "The server sent UDP new-mail notifications to the callback the client registered.  The capture "
+	    "nearer the server (%s) has them; the capture nearer the client (%s), which saw the rest of the "
+	    "conversation at the same time, does not.  They were dropped between the two capture points - by a "
+	    "router, firewall or VPN on the path, not at either host.  Outlook sees new mail only when it "
+	    "polls, about once a minute.", file_label(d, r->src_file), file_label(d, nc));
+	fmt(f->remedy, sizeof f->remedy,
+	    "Allow UDP from %s to the client's ports 1024-65535 (this client registered %u) on every router and "
+	    "firewall between the two capture points; check VPN clients that disable Winsock notifications.  "
+	    "If only a narrow rule is acceptable, pin Outlook's port (FixedUDPPort) and open that.", sv,
+	    r->r.cb_port);
+	add_ev(f->ev, &f->nev, r->r.req_frame, r->r.ts_us);
+	for (uint32_t i = 0; i < r->nlev; i++)
+		add_ev(f->ev, &f->nev, r->lev[i].frame, r->lev[i].ts_us);
+}
+
 void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, void *ctx)
 {
+	detect_forged(d);
+	if (d->o.nfiles >= 2)
+		count_lost(d);
 	for (size_t i = 0; i < d->neps; i++) {
 		struct dep *x = &d->eps[i];
 		enum ev_kind k;
@@ -791,8 +1115,11 @@ void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, v
 	}
 	for (size_t i = 0; i < d->nregs; i++) {
 		struct dreg *r = &d->regs[i];
-		if (r->notifications)
+		if (r->notifications) {
+			if (r->lost)
+				notify_lost(d, r);
 			continue;
+		}
 		struct dep *x = ep_get(d, &r->r.cb_ip, PROTO_UDP, r->r.cb_port, 0);
 		if (x && (x->seen[E_CLOSED] || x->seen[E_PROHIBITED] || x->seen[E_UNREACH]))
 			continue;	/* notify_rejected says why */

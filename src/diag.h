@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include "flow.h"
 #include "rpc.h"
+#include "decode.h"
 
 enum diag_sev { SEV_INFO = 0, SEV_WARNING, SEV_ERROR };
 
@@ -79,6 +80,7 @@ struct diag_endpoint_view {
 struct diag_opts {
 	uint32_t notify_window_s;	/* default 60 */
 	uint16_t range_lo, range_hi;	/* expected dynamic range, default 49152-65535 */
+	uint32_t nfiles;		/* captures merged (vantage points); >= 2 enables the calls below */
 };
 
 struct diag;
@@ -94,6 +96,21 @@ void diag_call(struct diag *d, const struct rpc_call_ev *e);
 void diag_epm(struct diag *d, const struct rpc_epm_ev *e);
 void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e);
 void diag_notify_udp(struct diag *d, const struct rpc_notify_udp_ev *e);
+
+/* Several captures merged by time (analyze FILE FILE...), see merge.h.
+ * diag_source: the file the packet about to be processed came from.
+ * diag_rst: that packet (a first copy) is a TCP reset.
+ * diag_copy: packet p of file `file` is a copy of `first`, already processed;
+ *   the copy with the higher TTL was taken nearer p's sender.
+ * diag_file_span: what time each file covers (call before diag_finish).
+ * Together they give notify_lost (datagrams the server-side capture has and
+ * the client-side one lacks) and resets forged on the path. */
+struct merge_seen;
+void diag_source(struct diag *d, unsigned file);
+void diag_rst(struct diag *d, uint64_t frame, uint64_t ts_us);
+void diag_copy(struct diag *d, const struct merge_seen *first, unsigned file, const struct pkt *p);
+void diag_file_span(struct diag *d, unsigned file, const char *path, uint64_t first_ts_us, uint64_t last_ts_us,
+		    uint64_t packets);
 
 /* End of input: compute verdicts and findings; report them in order
  * (endpoints first, then findings by first evidence). */

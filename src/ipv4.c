@@ -22,7 +22,7 @@ enum dec_status ipv4_decode(struct pkt *p, struct cur *c)
 	uint8_t vihl = cur_u8(c);
 	cur_skip(c, 1);			/* TOS */
 	uint16_t tot = cur_be16(c);
-	cur_skip(c, 2);			/* id */
+	uint16_t ipid = cur_be16(c);
 	uint16_t fo = cur_be16(c);
 	uint8_t ttl = cur_u8(c);
 	uint8_t proto = cur_u8(c);
@@ -42,6 +42,7 @@ enum dec_status ipv4_decode(struct pkt *p, struct cur *c)
 	addr_set4(&p->src, src);
 	addr_set4(&p->dst, dst);
 	p->ttl = ttl;
+	p->ip_id = ipid;
 	p->proto = proto;
 	p->ip_len = tot ? tot : (uint32_t)start_left;
 	if (!cur_skip(c, hl - 20)) {	/* options */
