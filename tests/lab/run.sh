@@ -173,6 +173,18 @@ tcheck "$S" "dynamic-prohibited server" <<EOF
 0 icmp
 EOF
 
+scenario dynamic-reset
+tcheck "$C" "dynamic-reset client" <<EOF
+1 epm.proto.tcp_port==$P && dcerpc.pkt_type==2
+1 $(syn $P)
+1 tcp.srcport==$P && tcp.flags.reset==1 && ip.ttl==64
+1 tcp.srcport==135 && tcp.flags.syn==1 && tcp.flags.ack==1 && ip.ttl==63
+EOF
+tcheck "$S" "dynamic-reset server" <<EOF
+0 tcp.port==$P
+1 tcp.srcport==135 && tcp.flags.syn==1 && tcp.flags.ack==1 && ip.ttl==64
+EOF
+
 scenario register-refused
 for f in "$C client" "$S server"; do set -- $f
 tcheck "$1" "register-refused $2" <<EOF

@@ -28,6 +28,7 @@ epm-blocked         router drops TCP 135: the client's SYN to the endpoint mappe
 epm-reset           router resets TCP 135 (nft reject with tcp reset) in the server's name
 dynamic-dropped     135 open, EPM maps EMSMDB to 49157; router drops 49157: SYN retransmitted, no answer
 dynamic-prohibited  135 open; router rejects 49157 with ICMP 3/13 admin-prohibited from 198.18.1.1
+dynamic-reset       135 open; router rejects 49157 with a TCP reset in the server's name (ttl 64, the server's 63)
 register-refused    EcRRegisterPushNotification answered ecNotSupported (0x80040102); no UDP follows
 notify-dropped      registration ecNone, router drops the server's UDP datagrams to the client
 notify-rejected     registration ecNone, the client's host firewall rejects them: ICMP 3/3 port-unreachable
@@ -145,7 +146,7 @@ STD_SERVER="--epm --map emsmdb=$P --emsmdb-port $P"
 lab_up || { echo "FAIL: lab did not come up"; exit 1; }
 
 case "$NAME" in
-healthy|epm-blocked|epm-reset|dynamic-dropped|dynamic-prohibited|register-refused|notify-dropped|notify-rejected)
+healthy|epm-blocked|epm-reset|dynamic-dropped|dynamic-prohibited|dynamic-reset|register-refused|notify-dropped|notify-rejected)
 	SERVER_ARGS=$STD_SERVER
 	case "$NAME" in
 	epm-blocked) lab_router_rule ip daddr $S4 tcp dport 135 drop; EXPECT=EPM_UNREACHABLE ;;
@@ -153,6 +154,7 @@ healthy|epm-blocked|epm-reset|dynamic-dropped|dynamic-prohibited|register-refuse
 	dynamic-dropped) lab_router_rule ip daddr $S4 tcp dport $P drop; EXPECT=DYNAMIC_UNREACHABLE ;;
 	dynamic-prohibited) lab_router_rule ip daddr $S4 tcp dport $P reject with icmp type admin-prohibited
 		EXPECT=DYNAMIC_UNREACHABLE ;;
+	dynamic-reset) lab_router_rule ip daddr $S4 tcp dport $P reject with tcp reset; EXPECT=DYNAMIC_UNREACHABLE ;;
 	register-refused) SERVER_ARGS="$SERVER_ARGS --register-rc 0x80040102"; EXPECT=REGISTER_REFUSED ;;
 	notify-dropped) lab_router_rule ip saddr $S4 ip daddr $LAB_C4 udp dport 1024-65535 drop; EXPECT=NO_NOTIFICATIONS ;;
 	notify-rejected) lab_host_rule client input udp dport $LAB_UDP_PORT reject with icmp type port-unreachable
