@@ -69,6 +69,8 @@ static void usage(FILE *out)
 		"  -p, --port PORT        endpoint mapper port (default 135)\n"
 		"  --timeout MS           connect and per-answer timeout (default 3000)\n"
 		"  --max-entries N        stop listing after N entries (default 4096)\n"
+		"  --page-size N          entries asked for per ept_lookup call (1-64,\n"
+		"                         default 64); the listing pages through entry_handle\n"
 		"  --json                 JSON Lines: one epm_endpoint record per endpoint,\n"
 		"                         then one epm_status record\n"
 		"  -h, --help             this help\n"
@@ -256,7 +258,7 @@ static void json_entry(struct jw *w, const struct epmq_entry *e)
 	jw_end(w);
 }
 
-enum { OPT_UUID = 256, OPT_UDP, OPT_TIMEOUT, OPT_JSON, OPT_MAX_ENTRIES };
+enum { OPT_UUID = 256, OPT_UDP, OPT_TIMEOUT, OPT_JSON, OPT_MAX_ENTRIES, OPT_PAGE_SIZE };
 
 int cmd_epm(int argc, char **argv)
 {
@@ -266,6 +268,7 @@ int cmd_epm(int argc, char **argv)
 		{"port", required_argument, NULL, 'p'},
 		{"timeout", required_argument, NULL, OPT_TIMEOUT},
 		{"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+		{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -308,6 +311,11 @@ int cmd_epm(int argc, char **argv)
 			if (!parse_u64(optarg, 1, 1000000, &v))
 				rw_usage_error(CMD, "--max-entries wants a number from 1 to 1000000, not '%s'", optarg);
 			o.max_entries = (uint32_t)v;
+			break;
+		case OPT_PAGE_SIZE:
+			if (!parse_u64(optarg, 1, 64, &v))
+				rw_usage_error(CMD, "--page-size wants a number from 1 to 64, not '%s'", optarg);
+			o.page_size = (uint32_t)v;
 			break;
 		case OPT_JSON:
 			json = 1;

@@ -568,9 +568,11 @@ static enum epmq_status bad_status(struct epmq_result *res, const char *op, uint
 	return set_res(res, EPMQ_FAULT, st, "%s status 0x%08x %s", op, st, nm ? nm : "(unknown status)");
 }
 
-enum epmq_status epmq_lookup_io(const struct epmq_io *io, uint32_t max_entries, epmq_entry_fn cb, void *ctx,
-				struct epmq_result *res)
+enum epmq_status epmq_lookup_io(const struct epmq_io *io, uint32_t max_entries, uint32_t page_size,
+				epmq_entry_fn cb, void *ctx, struct epmq_result *res)
 {
+	if (!page_size || page_size > EPM_MAX_ENTRIES)
+		page_size = EPM_MAX_ENTRIES;
 	struct epmq_result local;
 	if (!res)
 		res = &local;
@@ -592,8 +594,8 @@ enum epmq_status epmq_lookup_io(const struct epmq_io *io, uint32_t max_entries, 
 	while (s == EPMQ_OK) {
 		uint8_t stub[40];
 		uint32_t want = max_entries - total;
-		if (want > EPM_MAX_ENTRIES)
-			want = EPM_MAX_ENTRIES;
+		if (want > page_size)
+			want = page_size;
 		size_t sl = epmq_build_lookup_stub(stub, sizeof stub, handle, want);
 		struct epmq_reasm r;
 		s = call(k, EPM_OPNUM_LOOKUP, stub, sl, &r, res);
@@ -929,7 +931,7 @@ enum epmq_status epmq_lookup(const struct epmq_opts *o, epmq_entry_fn cb, void *
 		res = &local;
 	enum epmq_status s = tcp_open(o, &t, &io, res);
 	if (s == EPMQ_OK)
-		s = epmq_lookup_io(&io, o->max_entries, cb, ctx, res);
+		s = epmq_lookup_io(&io, o->max_entries, o->page_size, cb, ctx, res);
 	tcp_close(&t);
 	res->status = s;
 	return s;

@@ -32,6 +32,7 @@ struct epmq_opts {
 	uint16_t port;           /* 135 */
 	uint32_t timeout_ms;     /* connect and per-call timeout, default 3000 */
 	uint32_t max_entries;    /* stop paging after this many, default 4096 */
+	uint32_t page_size;      /* (added) max_ents per ept_lookup call; 0 or > EPM_MAX_ENTRIES (64): 64 */
 };
 
 struct epmq_entry {
@@ -141,8 +142,8 @@ struct epmq_io {
 	enum epmq_status (*send)(void *ctx, const uint8_t *p, size_t n, struct epmq_result *res);
 	enum epmq_status (*recv_pdu)(void *ctx, uint8_t *buf, size_t cap, size_t *len, struct epmq_result *res);
 };
-enum epmq_status epmq_lookup_io(const struct epmq_io *io, uint32_t max_entries, epmq_entry_fn cb, void *ctx,
-				struct epmq_result *res);
+enum epmq_status epmq_lookup_io(const struct epmq_io *io, uint32_t max_entries, uint32_t page_size,
+				epmq_entry_fn cb, void *ctx, struct epmq_result *res);
 enum epmq_status epmq_map_io(const struct epmq_io *io, const struct rpc_uuid *iface, uint16_t vmaj, uint16_t vmin,
 			     const char *protseq, epmq_entry_fn cb, void *ctx, struct epmq_result *res);
 

@@ -557,7 +557,7 @@ static void test_lookup_paging(void **state)
 	struct epmq_io io = s_io(&s);
 	struct got g = {0};
 	struct epmq_result r;
-	assert_int_equal(epmq_lookup_io(&io, 0, got_cb, &g, &r), EPMQ_OK);
+	assert_int_equal(epmq_lookup_io(&io, 0, 0, got_cb, &g, &r), EPMQ_OK);
 	assert_int_equal(g.n, 3);
 	assert_int_equal(s.n_sent, 4);	/* bind + three ept_lookup */
 	assert_int_equal(s.sent[0][2], 11);
@@ -599,7 +599,7 @@ static void test_lookup_limit(void **state)
 	struct epmq_io io = s_io(&s);
 	struct got g = {0};
 	struct epmq_result r;
-	assert_int_equal(epmq_lookup_io(&io, 3, got_cb, &g, &r), EPMQ_OK);
+	assert_int_equal(epmq_lookup_io(&io, 3, 0, got_cb, &g, &r), EPMQ_OK);
 	assert_int_equal(g.n, 3);
 	assert_int_equal(s.n_sent, 5);
 	sent_lookup(&s, 1, NIL, 3);
@@ -627,7 +627,7 @@ static void test_lookup_errors(void **state)
 	p_u8(p, 0);
 	p_end(p);
 	struct epmq_io io = s_io(&s);
-	assert_int_equal(epmq_lookup_io(&io, 0, got_cb, &g, &r), EPMQ_BIND_REJECTED);
+	assert_int_equal(epmq_lookup_io(&io, 0, 0, got_cb, &g, &r), EPMQ_BIND_REJECTED);
 	assert_int_equal(r.code, 2);
 	s_free(&s);
 
@@ -636,7 +636,7 @@ static void test_lookup_errors(void **state)
 	bind_ack(s_add(&s), 1, 0, 0);
 	fault(s_add(&s), 2, 0x00000005);
 	io = s_io(&s);
-	assert_int_equal(epmq_lookup_io(&io, 0, got_cb, &g, &r), EPMQ_FAULT);
+	assert_int_equal(epmq_lookup_io(&io, 0, 0, got_cb, &g, &r), EPMQ_FAULT);
 	assert_int_equal(r.code, 5);
 	s_free(&s);
 
@@ -644,14 +644,14 @@ static void test_lookup_errors(void **state)
 	memset(&s, 0, sizeof s);
 	bind_ack(s_add(&s), 1, 0, 0);
 	io = s_io(&s);
-	assert_int_equal(epmq_lookup_io(&io, 0, got_cb, &g, &r), EPMQ_TIMEOUT);
+	assert_int_equal(epmq_lookup_io(&io, 0, 0, got_cb, &g, &r), EPMQ_TIMEOUT);
 	assert_string_equal(r.detail, "no answer to ept_lookup within 5 ms");
 	s_free(&s);
 
 	/* no answer to the bind */
 	memset(&s, 0, sizeof s);
 	io = s_io(&s);
-	assert_int_equal(epmq_lookup_io(&io, 0, got_cb, &g, &r), EPMQ_TIMEOUT);
+	assert_int_equal(epmq_lookup_io(&io, 0, 0, got_cb, &g, &r), EPMQ_TIMEOUT);
 	assert_string_equal(r.detail, "connected, but no answer to the bind within 5 ms");
 	s_free(&s);
 
@@ -661,7 +661,7 @@ static void test_lookup_errors(void **state)
 	size_t n = lookup_stub(stub, NIL, 64, NULL, 0, EPM_S_NOT_REGISTERED);
 	response(s_add(&s), 2, 0x03, stub, n);
 	io = s_io(&s);
-	assert_int_equal(epmq_lookup_io(&io, 0, got_cb, &g, &r), EPMQ_NOT_REGISTERED);
+	assert_int_equal(epmq_lookup_io(&io, 0, 0, got_cb, &g, &r), EPMQ_NOT_REGISTERED);
 	assert_int_equal(r.code, EPM_S_NOT_REGISTERED);
 	s_free(&s);
 
@@ -672,7 +672,7 @@ static void test_lookup_errors(void **state)
 	n = lookup_stub(stub, H1, 64, &e, 1, 0);
 	response(s_add(&s), 2, 0x03, stub, n - 10);
 	io = s_io(&s);
-	assert_int_equal(epmq_lookup_io(&io, 0, got_cb, &g, &r), EPMQ_PROTOCOL);
+	assert_int_equal(epmq_lookup_io(&io, 0, 0, got_cb, &g, &r), EPMQ_PROTOCOL);
 	assert_non_null(strstr(r.detail, "truncated"));
 	s_free(&s);
 	assert_int_equal(g.n, 0);
