@@ -396,11 +396,8 @@ static const char *iface_name(const struct rpc_uuid *u, int has, char *buf, size
 		buf[0] = 0;
 		return buf;
 	}
-	const char *nm = names_iface_name(u);
-	if (nm)
-		snprintf(buf, n, "%s", nm);
-	else
-		uuid_str(u, buf, n);
+	char ub[UUID_STRLEN];
+	snprintf(buf, n, "%s", names_iface_label(u, ub, sizeof ub));
 	return buf;
 }
 

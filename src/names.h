@@ -32,6 +32,12 @@ struct names_iface {
 const struct names_iface *names_iface(const struct rpc_uuid *u);
 /* Its short name, or NULL. */
 const char *names_iface_name(const struct rpc_uuid *u);
+/* Its short name, or else its UUID written into buf (at least UUID_STRLEN bytes). */
+static inline const char *names_iface_label(const struct rpc_uuid *u, char *buf, size_t n)
+{
+	const char *nm = names_iface_name(u);
+	return nm ? nm : uuid_str(u, buf, n);
+}
 /* The name of operation opnum of interface iface, or NULL if the interface or
  * the opnum is unknown.  DCOM interfaces count IUnknown's three methods, so
  * their own methods start at opnum 3 (RemoteCreateInstance is 4). */

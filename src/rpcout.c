@@ -14,14 +14,6 @@
 #include "names.h"
 #include "util.h"
 
-static const char *iface_label(const struct rpc_uuid *u, char *buf, size_t n)
-{
-	const char *nm = names_iface_name(u);
-	if (nm)
-		return nm;
-	return uuid_str(u, buf, n);
-}
-
 static void hexstr(char *buf, size_t n, const uint8_t *p, size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -132,7 +124,7 @@ static void on_bind(void *ctx, const struct rpc_bind_ev *e)
 	for (unsigned i = 0; i < e->n_ctx; i++) {
 		const struct rpc_ctx_item *it = &e->ctx[i];
 		const char *xn = names_xfer(&it->xfer);
-		fprintf(f, "%s %s v%u.%u/%s", i ? "," : "", iface_label(&it->iface, ub, sizeof ub), it->ver_major,
+		fprintf(f, "%s %s v%u.%u/%s", i ? "," : "", names_iface_label(&it->iface, ub, sizeof ub), it->ver_major,
 			it->ver_minor, xn ? xn : uuid_str(&it->xfer, xb, sizeof xb));
 		if (!it->answered)
 			continue;
@@ -247,7 +239,7 @@ static void on_call(void *ctx, const struct rpc_call_ev *e)
 		return;	/* the epm_map / notify_reg lines say it all */
 	FILE *f = o->out;
 	t_head(f, ts, &e->ep);
-	fprintf(f, " %s", e->has_iface ? iface_label(&e->iface, ub, sizeof ub) : "?");
+	fprintf(f, " %s", e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
 	if (known_op) {
 		if (opname)
 			fprintf(f, " %s", opname);
@@ -330,7 +322,7 @@ static void on_epm(void *ctx, const struct rpc_epm_ev *e)
 	}
 	FILE *f = o->out;
 	t_head(f, e->ts_us, &e->ep);
-	fprintf(f, " EPM %s %s", op, e->has_iface ? iface_label(&e->iface, ub, sizeof ub) : "?");
+	fprintf(f, " EPM %s %s", op, e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
 	if (e->has_iface)
 		fprintf(f, " v%u.%u", e->ver_major, e->ver_minor);
 	if (e->has_tower)
@@ -483,7 +475,7 @@ static void on_pdu(void *ctx, const struct rpc_pdu_ev *e)
 	t_head(f, e->ts_us, &e->ep);
 	fprintf(f, " pdu %s%s call_id=%u", e->connectionless ? "cl " : "", names_ptype(e->ptype), e->call_id);
 	if (e->has_iface)
-		fprintf(f, " %s", iface_label(&e->iface, ub, sizeof ub));
+		fprintf(f, " %s", names_iface_label(&e->iface, ub, sizeof ub));
 	if (e->has_opnum)
 		fprintf(f, " opnum=%u", e->opnum);
 	fprintf(f, " frame=%llu\n", (unsigned long long)e->frame);
