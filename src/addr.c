@@ -29,12 +29,42 @@ int addr_cmp(const struct addr *x, const struct addr *y)
 
 int addr_eq(const struct addr *x, const struct addr *y) { return addr_cmp(x, y) == 0; }
 
+/* Decimal digits of v at p; returns the end.  (snprintf costs more than the
+ * rest of a packet's decoding; analyze prints addresses for every event.) */
+static char *put_dec(char *p, unsigned v)
+{
+	char t[10];
+	int k = 0;
+	do {
+		t[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k)
+		*p++ = t[--k];
+	return p;
+}
+
+/* Copy the NUL-terminated s into buf of size n, truncating like snprintf. */
+static void put_trunc(char *buf, size_t n, const char *s, size_t len)
+{
+	if (len >= n)
+		len = n - 1;
+	memmove(buf, s, len);
+	buf[len] = 0;
+}
+
 char *addr_str(const struct addr *x, char *buf, size_t n)
 {
 	if (n == 0)
 		return buf;
 	if (x->family == 4) {
-		snprintf(buf, n, "%u.%u.%u.%u", x->a[0], x->a[1], x->a[2], x->a[3]);
+		char t[16], *e = t;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				*e++ = '.';
+			e = put_dec(e, x->a[i]);
+		}
+		put_trunc(buf, n, t, (size_t)(e - t));
 	} else if (x->family == 6) {
 		if (!inet_ntop(AF_INET6, x->a, buf, (socklen_t)n))
 			snprintf(buf, n, "?");
@@ -46,12 +76,18 @@ char *addr_str(const struct addr *x, char *buf, size_t n)
 
 char *addr_port_str(const struct addr *x, uint16_t port, char *buf, size_t n)
 {
-	char a[ADDR_STRLEN];
-	addr_str(x, a, sizeof a);
+	char t[ADDR_STRLEN + 8], *e = t;
+	if (n == 0)
+		return buf;
 	if (x->family == 6)
-		snprintf(buf, n, "[%s]:%u", a, port);
-	else
-		snprintf(buf, n, "%s:%u", a, port);
+		*e++ = '[';
+	addr_str(x, e, ADDR_STRLEN);
+	e += strlen(e);
+	if (x->family == 6)
+		*e++ = ']';
+	*e++ = ':';
+	e = put_dec(e, port);
+	put_trunc(buf, n, t, (size_t)(e - t));
 	return buf;
 }
 
