@@ -1,0 +1,37 @@
+# \summary: builds the libFuzzer harnesses (GNU make; driven by `make fuzz` in Makefile.am)
+#
+# Called from the top build directory with CC=clang (FUZZ_CC), the library
+# sources of src/librpcwatch.a (LIB_SOURCES, filtered to .c here) and the
+# configure results.  Objects go to $(top_builddir)/fuzz/obj, harnesses to
+# $(top_builddir)/fuzz/; the ordinary gcc build is not touched.
+top_srcdir ?= ..
+top_builddir ?= ..
+CC ?= clang
+FUZZ_SAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OPT ?= -O1 -g -fno-omit-frame-pointer
+HARNESSES ?= link ip dce_co dce_cl epm emsmdb stream json pipeline
+
+out := $(top_builddir)/fuzz
+srcs := $(filter %.c,$(LIB_SOURCES))
+objs := $(addprefix $(out)/obj/,$(srcs:.c=.o))
+cppflags := -DSLAB_FLOWS=16 -DHAVE_CONFIG_H -I$(top_builddir) -I$(top_srcdir)/src -D_DEFAULT_SOURCE \
+	-DRPCWATCH_DATADIR='"$(top_srcdir)/data"' $(PCAP_CFLAGS)
+cflags := -std=c11 -Wall -Wextra -Wno-unused-function $(FUZZ_OPT) $(FUZZ_SAN)
+bins := $(addprefix $(out)/fuzz_,$(HARNESSES))
+
+all: $(bins)
+
+.SECONDEXPANSION:
+# a source is the generated one in the build tree if it exists there, else the checked-in one
+$(out)/obj/%.o: $$(firstword $$(wildcard $(top_builddir)/$$*.c) $(top_srcdir)/$$*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(cppflags) $(cflags) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(out)/librpcwatch-fuzz.a: $(objs)
+	rm -f $@ && ar cr $@ $(objs) && ranlib $@
+
+$(out)/fuzz_%: $(top_srcdir)/fuzz/fuzz_%.c $(out)/librpcwatch-fuzz.a $(wildcard $(top_srcdir)/fuzz/*.h $(top_srcdir)/fuzz/*.inc)
+	$(CC) $(cppflags) -I$(top_srcdir)/fuzz $(cflags) -fsanitize=fuzzer -o $@ $< \
+		$(out)/librpcwatch-fuzz.a $(LIBS)
+
+.PHONY: all
