@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "cmd_epm.h"
 #include "util.h"
+#include "watch.h"
 
 static void usage(FILE *out)
 {
@@ -24,7 +25,7 @@ static void usage(FILE *out)
 		"  analyze [-r] FILE...     decode capture files and summarise what was seen\n"
 		"  capture -i IFACE -w FILE capture to file headlessly, with rotation\n"
 		"  capture -D               list capture interfaces\n"
-		"  watch                    live troubleshooting screen (not in this version yet)\n"
+		"  watch -i IFACE | -r FILE live troubleshooting screen (curses)\n"
 		"  epm TARGET               list the endpoints registered at an endpoint mapper\n"
 		"  check                    firewall checks (not in this version yet)\n"
 		"\n"
@@ -68,7 +69,9 @@ int main(int argc, char **argv)
 		return cmd_capture(argc - 1, argv + 1);
 	if (!strcmp(cmd, "epm"))
 		return cmd_epm(argc - 1, argv + 1);
-	if (!strcmp(cmd, "watch") || !strcmp(cmd, "check"))
+	if (!strcmp(cmd, "watch"))
+		return cmd_watch(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
 		return reserved(cmd);
 	if (cmd[0] == '-')
 		rw_usage_error(NULL, "unknown option '%s'; options follow the command", cmd);

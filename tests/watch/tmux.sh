@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+echo "SKIP: tmux test being written"
+exit 77
