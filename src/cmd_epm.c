@@ -414,7 +414,7 @@ int cmd_epm(int argc, char **argv)
 			 res.detail);
 		break;
 	case EPMQ_TIMEOUT:
-		snprintf(msg, sizeof msg, "%u/tcp on %s accepted the connection, but: %s", o.port, where, res.detail);
+		snprintf(msg, sizeof msg, "%u/tcp on %s: %s", o.port, where, res.detail);
 		break;
 	case EPMQ_PROTOCOL:
 		snprintf(msg, sizeof msg, "%s port %u does not answer like an endpoint mapper: %s", where, o.port,

@@ -14,9 +14,11 @@
 # Every comparison is on the multiset of (uuid, version, protocol, port or
 # pipe); the test fails when they differ.  Then the verdicts: --uuid for a
 # registered (port equals impacket's hept_map answer) and an unregistered
-# interface, paging with --page-size, --json through python3's json, and the
-# router dropping (filtered), resetting (closed) and rejecting with ICMP
-# admin-prohibited (unreachable) TCP 135, each exit 1 with its one-line message.
+# interface, paging with --page-size, --json through python3's json, IPv6,
+# a port where HTTP answers (protocol error) or nothing answers after the
+# handshake (timeout), and the router dropping (filtered), resetting (closed)
+# and rejecting with ICMP admin-prohibited (unreachable) TCP 135, each exit 1
+# with its one-line message.
 # Needs root (skips; fails under CI=true), nftables, ethtool, /usr/bin/python3
 # with python3-impacket, samba (samba-dcerpcd), smbclient (rpcclient).
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -320,6 +322,39 @@ if lab_in server ss -H -lnt 'sport = :135' | grep -q '\['; then
 else
 	echo "# samba-dcerpcd does not listen on IPv6 here: IPv6 not checked"
 fi
+
+# ---- something else on the port: a service that answers HTTP, one that never answers
+# peer PORT MODE : a TCP listener in the server namespace (http: answer "400", hold: say nothing)
+peer() {
+	ip netns exec "$LAB_SNS" /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(8)
+print("listening", flush=True)
+held = []
+while True:
+    c, _ = s.accept()
+    if sys.argv[3] == "http":
+        c.recv(4096)
+        c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        c.close()
+    else:
+        held.append(c)' "$S4" "$1" "$2" >"$W/peer-$1.log" 2>&1 &
+	RW_BG_PIDS="$RW_BG_PIDS $!"
+	lab_wait_line "$W/peer-$1.log" '^listening' 50 || rw_fail "peer on port $1 did not start"
+}
+peer 1135 http
+peer 1136 hold
+out=$(lab_in client "$RPCWATCH" epm -p 1135 --timeout 1000 "$S4" 2>&1 >/dev/null)
+rc=$?
+[ "$rc" = 1 ] && [ "$out" = "rpcwatch epm: $S4 port 1135 does not answer like an endpoint mapper: the answer is not DCE/RPC (first bytes 48 54 54 50)" ] &&
+	rw_pass "HTTP on the port: exit 1, $out" || rw_fail "HTTP on the port: exit $rc: $out"
+out=$(lab_in client "$RPCWATCH" epm -p 1136 --timeout 500 "$S4" 2>&1 >/dev/null)
+rc=$?
+[ "$rc" = 1 ] && [ "$out" = "rpcwatch epm: 1136/tcp on $S4: connected, but no answer to the bind within 500 ms" ] &&
+	rw_pass "silent listener: exit 1, $out" || rw_fail "silent listener: exit $rc: $out"
 
 # ---- verdicts through the router ------------------------------------------------
 # verdict NAME RULE EXPECTED-STATUS EXPECTED-MESSAGE
