@@ -146,7 +146,11 @@ void dce_conn_free(struct dce_conn *c)
 	buf_free(&c->fr[0].b);
 	buf_free(&c->fr[1].b);
 	for (int i = 0; i < DCE_MAX_CALLS; i++)
-		call_release(&c->calls[i]);
+		if (c->calls[i]) {
+			call_release(c->calls[i]);
+			free(c->calls[i]);
+		}
+	free(c->binds);
 	free(c);
 }
 
@@ -193,8 +197,8 @@ static void ctx_install(struct rpc_engine *e, struct dce_conn *c, const struct r
 static struct dce_call *call_find(struct dce_conn *c, uint32_t call_id)
 {
 	for (int i = 0; i < DCE_MAX_CALLS; i++)
-		if (c->calls[i].in_use && c->calls[i].ev.call_id == call_id)
-			return &c->calls[i];
+		if (c->calls[i] && c->calls[i]->in_use && c->calls[i]->ev.call_id == call_id)
+			return c->calls[i];
 	return NULL;
 }
 
@@ -209,7 +213,14 @@ static struct dce_call *call_new(struct rpc_engine *e, struct dce_conn *c, uint3
 {
 	struct dce_call *slot = NULL, *oldest = NULL;
 	for (int i = 0; i < DCE_MAX_CALLS; i++) {
-		struct dce_call *k = &c->calls[i];
+		struct dce_call *k = c->calls[i];
+		if (!k) {	/* never used: allocate it now */
+			k = c->calls[i] = calloc(1, sizeof *k);
+			if (!k) {
+				e->st.capped++;
+				return NULL;
+			}
+		}
 		if (!k->in_use) {
 			slot = k;
 			break;
@@ -296,6 +307,10 @@ static void parse_bind(struct rpc_engine *e, struct dce_conn *c, const struct pd
 	cur_skip(&k, 3);
 	if (!cur_ok(&k)) {
 		e->st.bad_pdus++;
+		return;
+	}
+	if (!c->binds && !(c->binds = calloc(DCE_MAX_BINDS, sizeof *c->binds))) {
+		e->st.capped++;	/* out of memory */
 		return;
 	}
 	int slot = -1;
@@ -502,6 +517,8 @@ static void parse_request(struct rpc_engine *e, struct dce_conn *c, const struct
 	}
 	if (!call) {
 		call = call_new(e, c, u->h.call_id);
+		if (!call)
+			return;	/* out of memory */
 		call->ev.ctx_id = ctx_id;
 		call->ev.opnum = opnum;
 		call->ev.req_frame = e->cur->frame;
@@ -545,6 +562,8 @@ static void parse_response(struct rpc_engine *e, struct dce_conn *c, const struc
 	struct dce_call *call = call_find(c, u->h.call_id);
 	if (!call) {	/* its request was not captured */
 		call = call_new(e, c, u->h.call_id);
+		if (!call)
+			return;	/* out of memory */
 		call->ev.ctx_id = ctx_id;
 		call->ev.incomplete = 1;
 		call->ev.sealed = u->auth_level == 6;
@@ -583,6 +602,8 @@ static void parse_fault(struct rpc_engine *e, struct dce_conn *c, const struct p
 	struct dce_call *call = call_find(c, u->h.call_id);
 	if (!call) {
 		call = call_new(e, c, u->h.call_id);
+		if (!call)
+			return;	/* out of memory */
 		call->ev.ctx_id = ctx_id;
 		call->ev.incomplete = 1;
 		call_set_iface(e, c, call);
@@ -676,8 +697,8 @@ static void note_gap(struct rpc_engine *e, struct dce_conn *c, int dir)
 	e->st.gaps++;
 	int to_server = dir == c->client_dir;
 	for (int i = 0; i < DCE_MAX_CALLS; i++) {
-		struct dce_call *k = &c->calls[i];
-		if (k->in_use && ((to_server && !k->req_done) || (!to_server && k->ev.resp_frags && !k->resp_done)))
+		struct dce_call *k = c->calls[i];
+		if (k && k->in_use && ((to_server && !k->req_done) || (!to_server && k->ev.resp_frags && !k->resp_done)))
 			k->ev.incomplete = 1;
 	}
 }
@@ -798,8 +819,8 @@ void dce_conn_end(struct rpc_engine *e, struct dce_conn *c)
 	for (;;) {
 		struct dce_call *o = NULL;
 		for (int i = 0; i < DCE_MAX_CALLS; i++)
-			if (c->calls[i].in_use && (!o || c->calls[i].ev.req_frame < o->ev.req_frame))
-				o = &c->calls[i];
+			if (c->calls[i] && c->calls[i]->in_use && (!o || c->calls[i]->ev.req_frame < o->ev.req_frame))
+				o = c->calls[i];
 		if (!o)
 			break;
 		call_finish(e, o);
