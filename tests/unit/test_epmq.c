@@ -764,6 +764,55 @@ static void test_map(void **state)
 	assert_int_equal(s.n_sent, 0);
 }
 
+/* Mutated answers (byte flips, cuts, inflated lengths and counts) never crash the
+ * client or make it hand out more than was asked; run under the sanitizers. */
+static void test_lookup_mutations(void **state)
+{
+	(void)state;
+	static const struct ent e[3] = {
+		{"4b324fc8-1670-01d3-1278-5a47bf6ee188", 3, 0, 49152, "srvsvc"},
+		{"12345778-1234-abcd-ef00-0123456789ac", 1, 0, 49153, ""},
+		{"a4f1db00-ca47-1067-b31f-00dd010662da", 0, 81, 49157, "Exchange"},
+	};
+	uint8_t stub[4096];
+	size_t n = lookup_stub(stub, NIL, 64, e, 3, EPM_S_NOT_REGISTERED);
+	uint32_t seed = 12345;
+	unsigned ok = 0, bad = 0;
+	for (unsigned round = 0; round < 3000; round++) {
+		struct script s;
+		memset(&s, 0, sizeof s);
+		bind_ack(s_add(&s), 1, 0, 0);
+		struct pdu *p = s_add(&s);
+		response(p, 2, 0x03, stub, n);
+		/* 1-4 changes anywhere in the PDU, including its header */
+		unsigned k = 1 + round % 4;
+		for (unsigned j = 0; j < k; j++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % p->n;
+			seed = seed * 1103515245u + 12345u;
+			switch (round % 3) {
+			case 0: p->b[at] ^= (uint8_t)(1u << ((seed >> 16) % 8)); break;
+			case 1: p->b[at] = 0xff; break;
+			default: p->n = at > 16 ? at : 16; p_end(p); break;	/* a consistent, shorter PDU */
+			}
+		}
+		struct epmq_io io = s_io(&s);
+		struct got g = {0};
+		struct epmq_result r;
+		enum epmq_status st = epmq_lookup_io(&io, 0, 0, got_cb, &g, &r);
+		assert_true(st == EPMQ_OK || st == EPMQ_PROTOCOL || st == EPMQ_FAULT || st == EPMQ_TIMEOUT ||
+			    st == EPMQ_NOT_REGISTERED);
+		assert_true(g.n <= 3);
+		assert_non_null(memchr(r.detail, 0, sizeof r.detail));
+		if (st == EPMQ_OK)
+			ok++;
+		else
+			bad++;
+		s_free(&s);
+	}
+	assert_true(ok > 0 && bad > 0);	/* both outcomes were exercised */
+}
+
 /* the real transport: no address is an error before any packet */
 static void test_no_target(void **state)
 {
@@ -792,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_limit),
 		cmocka_unit_test(test_lookup_errors),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_lookup_mutations),
 		cmocka_unit_test(test_no_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
