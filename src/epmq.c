@@ -539,9 +539,9 @@ static enum epmq_status call(struct client *k, uint16_t opnum, const uint8_t *st
 {
 	uint8_t req[24 + 256];
 	size_t n = epmq_build_request(req, sizeof req, ++k->call_id, opnum, stub, stub_len);
+	epmq_reasm_init(r, k->call_id);	/* first: the caller frees r whatever happens */
 	if (!n)
 		return set_res(res, EPMQ_ERROR, 0, "request too large");
-	epmq_reasm_init(r, k->call_id);
 	enum epmq_status s = k->io->send(k->io->ctx, req, n, res);
 	if (s != EPMQ_OK)
 		return s;
