@@ -60,6 +60,7 @@ struct target {
 	char role[PROF_NAME_MAX];
 	struct addr addr;
 	char addr_str[ADDR_STRLEN];
+	uint8_t home_ttl;		/* TTL of the target's own syn-acks (0: none seen) */
 };
 
 /* an assertion with the profile it came from */
@@ -471,6 +472,25 @@ static int run_probes(struct ctx *c)
 	return 0;
 }
 
+/* The TTL the target's own syn-acks arrive with (the most frequent), so that a
+ * reset or port-unreachable "from the target" with another TTL can be called out
+ * as sent by a device on the path in its name. */
+static void home_ttls(struct ctx *c)
+{
+	for (size_t t = 0; t < c->n_targets; t++) {
+		unsigned cnt[256] = { 0 }, best = 0;
+		for (size_t i = 0; i < c->n_probes; i++) {
+			const struct probe_result *r = &c->presults[i];
+			if (r->state == PS_OPEN && r->t.proto == 6 && r->has_by && r->ttl &&
+			    addr_eq(&r->by, &c->targets[t].addr) && addr_eq(&r->t.dst, &c->targets[t].addr))
+				cnt[r->ttl]++;
+		}
+		for (unsigned v = 1; v < 256; v++)
+			if (cnt[v] > best)
+				best = cnt[v], c->targets[t].home_ttl = (uint8_t)v;
+	}
+}
+
 static uint32_t state_mask(enum probe_state s)
 {
 	switch (s) {
@@ -547,10 +567,15 @@ static void item_detail(const struct ctx *c, const struct item *it, char *buf, s
 	int router = r->has_by && !addr_eq(&r->by, &t->addr);
 	if (!router && r->ttl && o < n)
 		o += (size_t)snprintf(buf + o, n - o, ", ttl %u", r->ttl);
-	if (r->rtt_us && o < n)
+	if (r->rtt_us && r->rtt_us < 1000 && o < n)
+		o += (size_t)snprintf(buf + o, n - o, ", %u us", (unsigned)r->rtt_us);
+	else if (r->rtt_us && o < n)
 		o += (size_t)snprintf(buf + o, n - o, ", %.1f ms", r->rtt_us / 1000.0);
 	if (!r->rtt_us && r->tries > 1 && o < n)
 		o += (size_t)snprintf(buf + o, n - o, " after %u tries", r->tries);
+	if (!router && r->has_by && r->ttl && t->home_ttl && r->ttl != t->home_ttl && r->state != PS_OPEN && o < n)
+		o += (size_t)snprintf(buf + o, n - o, "; the target's own answers arrive with ttl %u: sent by a device "
+				      "on the path in its name", t->home_ttl);
 	if (router && o < n) {
 		char b[ADDR_STRLEN];
 		addr_str(&r->by, b, sizeof b);
@@ -649,6 +674,10 @@ static void json_item(struct ctx *c, struct jw *w, const struct item *it, const 
 			jw_null(w, "by");
 		jw_bool(w, "by_target", r->has_by && addr_eq(&r->by, &t->addr));
 		jw_u64(w, "ttl", r->ttl);
+		/* an answer "from the target" with another TTL than its own syn-acks */
+		if (r->has_by && addr_eq(&r->by, &t->addr) && t->home_ttl && r->ttl && r->ttl != t->home_ttl &&
+		    r->state != PS_OPEN)
+			jw_u64(w, "target_ttl", t->home_ttl);
 		jw_u64(w, "tries", r->tries);
 		if (r->rtt_us)
 			jw_double(w, "rtt", r->rtt_us / 1e6, 6);
@@ -928,6 +957,9 @@ int cmd_check(int argc, char **argv)
 		size_t np = 0;
 		if (probe_ports_parse(ports, &pp, &np, err, sizeof err))
 			rw_usage_error(CMD, "-p %s: %s", ports, err);
+		for (size_t i = 0; i < np; i++)
+			if (pp[i].port == 0)
+				rw_usage_error(CMD, "-p %s: port 0 cannot be checked (ports are 1-65535)", ports);
 		char *text = ports_to_text(pp, np);
 		free(pp);
 		if (profile_parse("-p", text, strlen(text), NULL, 0, &c.profiles[0], err, sizeof err))
@@ -1016,6 +1048,7 @@ int cmd_check(int argc, char **argv)
 		rc = RW_EXIT_USAGE;
 		goto out;
 	}
+	home_ttls(&c);
 	size_t tot[4] = { 0 };
 	for (size_t i = 0; i < c.n_items; i++) {
 		judge(&c, &c.items[i]);

@@ -173,7 +173,7 @@ run() {
 	    assert int(s.get("failures")) == len(s.findall("testcase/failure")), "suite failures count"
 	names = [c.get("name") for s in suites for c in s.findall("testcase") if c.find("failure") is not None]
 	msgs = [c.find("failure").get("message") for s in suites for c in s.findall("testcase") if c.find("failure") is not None]
-	print("%d testsuites, %d testcases, %d failures%s" % (len(suites), sum(len(s) for s in suites), nf,
+	print("%d testsuites, %d testcases, %d failures%s" % (len(suites), sum(len(s.findall("testcase")) for s in suites), nf,
 	      (": " + names[0] + " / " + msgs[0]) if names else ""))
 	PY
 	)
@@ -218,6 +218,8 @@ grep -q "hint: Allow TCP 45001 to the Exchange server" "$W/out.txt" && rw_pass "
 router_reset
 run client 1 1 '^  FAIL +tcp/45002 +expected open, got closed \(reset' \
 	"exchange-calcon --set calcon_port=45002 (nothing listens)" -- --profile exchange-calcon --set calcon_port=45002 "$S"
+grep -q "own answers arrive" "$W/out.txt" && rw_fail "exchange-calcon --set: the server's own reset called forged" ||
+	rw_pass "exchange-calcon --set: the server's own reset (ttl 63) is not called forged"
 grep -q "from .*exchange-calcon.profile:[0-9]*: expect tcp 45002 open" "$W/out.txt" &&
 	rw_pass "exchange-calcon --set: the failure names profile line and expanded assertion" ||
 	rw_fail "exchange-calcon --set: no file:line: $(grep -m1 from "$W/out.txt")"
@@ -255,6 +257,12 @@ run client 0 0 '' "sccm-software-updates-mixed-ssl pass" -- --profile sccm-softw
 lab_router_rule ip daddr $S tcp dport 443 reject with tcp reset
 run client 1 1 '^  FAIL +tcp/443 +expected open, got closed \(reset' \
 	"sccm-software-updates-mixed-ssl fail (router resets 443)" -- --profile sccm-software-updates-mixed-ssl "server,wsus=$S"
+# the reset comes "from" the server but one hop nearer (ttl 64, the server's syn-acks have 63)
+grep -q "FAIL .*tcp/443 .*ttl 64.*the target's own answers arrive with ttl 63: sent by a device on the path" "$W/out.txt" &&
+	rw_pass "mixed-ssl: the router's reset in the server's name is told apart by its TTL" ||
+	rw_fail "mixed-ssl: forged reset not called out: $(grep -m1 FAIL "$W/out.txt")"
+grep -q '"port": *443.*"target_ttl": *63' "$W/out.json" && rw_pass "mixed-ssl: JSON target_ttl 63" ||
+	rw_fail "mixed-ssl: no target_ttl in JSON: $(grep -m1 '443' "$W/out.json")"
 router_reset
 run client 0 0 '' "sccm-software-updates-native-ssl pass" -- --profile sccm-software-updates-native-ssl "server,wsus=$S"
 lab_router_rule ip daddr $S tcp dport 8531 reject with icmp type host-prohibited
