@@ -41,12 +41,25 @@ struct rpc_scratch {
 	struct epm_lookup_resp lookup_resp;
 };
 
+/* What matching a notification needs of a registration, and no more: the
+ * ring holds REG_TABLE_MAX of them, so its size is most of the engine's
+ * memory on a long capture (72 bytes a slot, not the 208 of a whole event). */
+#define REG_CTX_INLINE 16		/* cbContext is at most 16 unless the server says ecTooBig */
 struct reg_slot {
-	uint8_t used;
 	uint32_t next_addr, next_ctx;	/* hash chains: index + 1 */
 	uint32_t h_addr, h_ctx;
-	struct rpc_notify_reg_ev ev;
+	uint32_t reg_id;
+	uint16_t cb_port;
+	uint8_t used;
+	uint8_t context_len;		/* <= RPC_CONTEXT_MAX */
+	struct addr cb_ip;
+	uint8_t ctx[REG_CTX_INLINE];	/* the context when it fits ... */
+	uint8_t *ctx_ext;		/* ... else a malloc'd copy */
 };
+
+_Static_assert(RPC_CONTEXT_MAX <= 255, "reg_slot.context_len is a byte");
+
+static const uint8_t *reg_context(const struct reg_slot *r) { return r->ctx_ext ? r->ctx_ext : r->ctx; }
 
 /* ---- engine ------------------------------------------------------------------ */
 
@@ -71,6 +84,9 @@ void rpc_engine_free(struct rpc_engine *e)
 	dce_cl_free(e);
 	free(e->scratch);
 	free(e->eps);
+	if (e->regs)
+		for (uint32_t i = 0; i < e->reg_cap; i++)
+			free(e->regs[i].ctx_ext);
 	free(e->regs);
 	free(e->h_addr);
 	free(e->h_ctx);
@@ -210,7 +226,7 @@ static void chain_unlink(uint32_t *heads, struct reg_slot *regs, uint32_t bucket
 	}
 }
 
-static struct rpc_notify_reg_ev *reg_add(struct rpc_engine *e, const struct rpc_notify_reg_ev *ev)
+static void reg_add(struct rpc_engine *e, const struct rpc_notify_reg_ev *ev)
 {
 	if (!e->regs) {
 		e->reg_cap = REG_TABLE_MAX;
@@ -223,7 +239,8 @@ static struct rpc_notify_reg_ev *reg_add(struct rpc_engine *e, const struct rpc_
 			free(e->h_addr);
 			free(e->h_ctx);
 			e->regs = NULL;
-			return NULL;
+			e->h_addr = e->h_ctx = NULL;
+			return;
 		}
 	}
 	uint32_t idx = e->reg_next;
@@ -236,16 +253,27 @@ static struct rpc_notify_reg_ev *reg_add(struct rpc_engine *e, const struct rpc_
 	} else {
 		e->nregs++;
 	}
+	free(r->ctx_ext);
 	memset(r, 0, sizeof *r);
 	r->used = 1;
-	r->ev = *ev;
+	r->reg_id = ev->reg_id;
+	r->cb_ip = ev->cb_ip;
+	r->cb_port = ev->cb_port;
+	r->context_len = (uint8_t)ev->context_len;
+	if (ev->context_len > REG_CTX_INLINE) {
+		r->ctx_ext = malloc(ev->context_len);
+		if (!r->ctx_ext) {	/* out of memory: keep what fits, it will not match */
+			e->st.capped++;
+			r->context_len = REG_CTX_INLINE;
+		}
+	}
+	memcpy(r->ctx_ext ? r->ctx_ext : r->ctx, ev->context, r->context_len);
 	r->h_addr = addr_key(&ev->cb_ip, ev->cb_port) % e->hbuckets;
 	r->h_ctx = hash_bytes(ev->context, ev->context_len, 2166136261u) % e->hbuckets;
 	r->next_addr = e->h_addr[r->h_addr];
 	e->h_addr[r->h_addr] = idx + 1;
 	r->next_ctx = e->h_ctx[r->h_ctx];
 	e->h_ctx[r->h_ctx] = idx + 1;
-	return &r->ev;
 }
 
 /* A UDP datagram that is not DCE/RPC: is it a push notification? */
@@ -253,14 +281,14 @@ static void check_notification(struct rpc_engine *e, const struct pkt *p)
 {
 	if (!p->payload_len || p->payload_len > RPC_CONTEXT_MAX || p->payload_caplen != p->payload_len)
 		return;
-	struct rpc_notify_reg_ev *best = NULL;
+	const struct reg_slot *best = NULL;
 	int m_addr = 0, m_ctx = 0;
 	if (e->regs) {
 		/* newest registration first: walk both chains, keep the best match */
 		for (uint32_t i = e->h_addr[addr_key(&p->dst, p->dport) % e->hbuckets]; i; i = e->regs[i - 1].next_addr) {
-			struct rpc_notify_reg_ev *r = &e->regs[i - 1].ev;
+			const struct reg_slot *r = &e->regs[i - 1];
 			if (r->cb_port == p->dport && addr_eq(&r->cb_ip, &p->dst)) {
-				int c = r->context_len == p->payload_len && !memcmp(r->context, p->payload, p->payload_len);
+				int c = r->context_len == p->payload_len && !memcmp(reg_context(r), p->payload, p->payload_len);
 				if (!best || c > m_ctx) {
 					best = r;
 					m_addr = 1;
@@ -273,8 +301,8 @@ static void check_notification(struct rpc_engine *e, const struct pkt *p)
 		if (!m_ctx) {
 			uint32_t hb = hash_bytes(p->payload, p->payload_len, 2166136261u) % e->hbuckets;
 			for (uint32_t i = e->h_ctx[hb]; i; i = e->regs[i - 1].next_ctx) {
-				struct rpc_notify_reg_ev *r = &e->regs[i - 1].ev;
-				if (r->context_len == p->payload_len && !memcmp(r->context, p->payload, p->payload_len)) {
+				const struct reg_slot *r = &e->regs[i - 1];
+				if (r->context_len == p->payload_len && !memcmp(reg_context(r), p->payload, p->payload_len)) {
 					best = r;
 					m_ctx = 1;
 					m_addr = r->cb_port == p->dport && addr_eq(&r->cb_ip, &p->dst);
