@@ -473,12 +473,20 @@ static void parse_bind_nak(struct rpc_engine *e, struct dce_conn *c, const struc
 		}
 }
 
-static void stub_add(struct rpc_engine *e, struct dce_call *call, struct dce_buf *b, int keep, const uint8_t *p,
-		     uint32_t n, int response)
+static void stub_add(struct rpc_engine *e, struct dce_conn *c, struct dce_call *call, struct dce_buf *b, int keep,
+		     const uint8_t *p, uint32_t n, int response)
 {
 	if (keep) {
+		/* per call DCE_STUB_CAP, and DCE_CONN_STUB_MAX for the connection's
+		 * calls together (32 calls x 256 KiB would be 16 MiB per flow) */
+		size_t kept = 0;
+		for (int i = 0; i < DCE_MAX_CALLS; i++)
+			if (c->calls[i])
+				kept += (size_t)c->calls[i]->req.len + c->calls[i]->resp.len;
+		size_t room = kept < DCE_CONN_STUB_MAX ? DCE_CONN_STUB_MAX - kept : 0;
+		uint32_t cap = b->len + room < DCE_STUB_CAP ? (uint32_t)(b->len + room) : DCE_STUB_CAP;
 		int capped = 0;
-		buf_append(b, p, n, DCE_STUB_CAP, &capped);
+		buf_append(b, p, n, cap, &capped);
 		if (capped) {
 			e->st.capped++;
 			call->ev.incomplete = 1;
@@ -540,7 +548,7 @@ static void parse_request(struct rpc_engine *e, struct dce_conn *c, const struct
 	uint32_t n = (uint32_t)cur_left(&k);
 	call->ev.req_frags++;
 	call->ev.req_stub_len += n;
-	stub_add(e, call, &call->req, call->keep_req, cur_pos(&k), n, 0);
+	stub_add(e, c, call, &call->req, call->keep_req, cur_pos(&k), n, 0);
 	emit_pdu(e, c, u, 1, opnum, ctx_id, call);
 	if (u->h.flags & PFC_LAST) {
 		call->req_done = 1;
@@ -577,7 +585,7 @@ static void parse_response(struct rpc_engine *e, struct dce_conn *c, const struc
 		call->ev.incomplete = 1;
 	call->ev.resp_frags++;
 	call->ev.resp_stub_len += n;
-	stub_add(e, call, &call->resp, call->keep_resp, cur_pos(&k), n, 1);
+	stub_add(e, c, call, &call->resp, call->keep_resp, cur_pos(&k), n, 1);
 	emit_pdu(e, c, u, call->ev.req_frame != 0, call->ev.opnum, ctx_id, call);
 	if (u->h.flags & PFC_LAST) {
 		call->ev.resp_frame = e->cur->frame;

@@ -10,6 +10,7 @@
 #define DCE_MAX_BINDS 4		/* binds/alters awaiting their answer */
 #define DCE_MAX_PDU 65535	/* frag_length is 16 bits */
 #define DCE_STUB_CAP (256 * 1024)	/* reassembled stub kept for decoding */
+#define DCE_CONN_STUB_MAX (1024 * 1024)	/* stub bytes kept by all calls of one connection together */
 #define DCE_PROBE_SEGMENTS 8	/* data segments inspected before giving up on a flow */
 #define DCE_RESYNC_MAX (64 * 1024)	/* bytes scanned for a header after a gap */
 #define CL_RECENT 256		/* answered CL calls remembered to spot retransmissions */
