@@ -898,6 +898,7 @@ int cmd_check(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctx c = { 0 };
+	int rc = RW_EXIT_OK;
 	probe_opts_init(&c.po);
 	c.epm_timeout_ms = EPMQ_DEFAULT_TIMEOUT_MS;
 	const char *ports = NULL, *profile_arg = NULL;
@@ -978,16 +979,14 @@ int cmd_check(int argc, char **argv)
 	}
 	if (profile_arg) {
 		char *path = profile_find(profile_arg, err, sizeof err);
-		if (!path) {
-			rw_err(CMD, "%s", err);
-			return RW_EXIT_USAGE;
-		}
-		if (profile_load(path, sets, n_sets, &c.profiles[2], err, sizeof err)) {
-			rw_err(CMD, "%s", err);
-			free(path);
-			return RW_EXIT_USAGE;
-		}
+		int bad = !path || profile_load(path, sets, n_sets, &c.profiles[2], err, sizeof err) != 0;
 		free(path);
+		if (bad) {
+			rw_err(CMD, "%s", err);
+			free(sets);
+			rc = RW_EXIT_USAGE;
+			goto out;
+		}
 	}
 	free(sets);
 	c.profile_label = profile_arg ? c.profiles[2].name : ports ? "ports" : "epm";
@@ -1043,7 +1042,6 @@ int cmd_check(int argc, char **argv)
 				for (uint32_t port = sa->a->ranges[r].lo; port <= sa->a->ranges[r].hi; port++)
 					new_item(&c, t, s, sa->a->proto, (uint16_t)port);
 		}
-	int rc = RW_EXIT_OK;
 	if (run_probes(&c)) {
 		rc = RW_EXIT_USAGE;
 		goto out;
