@@ -297,6 +297,9 @@ run client 1 1 '^  FAIL +udp/135 +expected open, got open\|filtered .*--strict' 
 router_reset
 run client 0 0 '' "--epm against samba-dcerpcd: every learned port open" -- --epm "$SMB"
 run client 1 1 '^  FAIL +tcp/9 ' "-p 135,9 (9 closed)" -- -p T:135,9 "$S"
+run client 1 1 '^  FAIL +tcp/9 +expected open, got closed' "--connect -p 135,9 (connect() probes)" -- --connect -p T:135,9 "$S"
+# IPv6: nothing listens on [2001:2:0:2::20]:135 (the peers bind IPv4 addresses), the server resets
+run client 1 1 '^  FAIL +tcp/135 +expected open, got closed \(reset' "IPv6 target" -- -p 135 "$LAB_S6"
 lab_in client "$RPCWATCH" check $FAST -w "$W/ev.pcap" --json -p 135,45001 "$S" >"$W/ev.json" 2>&1
 rc=$?
 ev=$(/usr/bin/python3 - "$W/ev.json" "$W/ev.pcap" <<'PY' 2>&1
