@@ -10,6 +10,7 @@
 #include "analyze.h"
 #include "capture.h"
 #include "cmd_epm.h"
+#include "cmd_probe.h"
 #include "util.h"
 #include "watch.h"
 
@@ -28,6 +29,7 @@ static void usage(FILE *out)
 		"  watch -i IFACE | -r FILE live troubleshooting screen (curses)\n"
 		"  epm TARGET               list the endpoints registered at an endpoint mapper\n"
 		"  check                    firewall checks (not in this version yet)\n"
+		"  responder [-p PORTS]     answer rpcwatch UDP probes on the far host\n"
 		"\n"
 		"  rpcwatch COMMAND --help  options of one command\n"
 		"  rpcwatch --version       versions of rpcwatch and its libraries\n"
@@ -69,6 +71,10 @@ int main(int argc, char **argv)
 		return cmd_capture(argc - 1, argv + 1);
 	if (!strcmp(cmd, "epm"))
 		return cmd_epm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "responder"))
+		return cmd_responder(argc - 1, argv + 1);
+	if (!strcmp(cmd, "probe-run"))	/* low-level, not in the usage text */
+		return cmd_probe_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "watch"))
 		return cmd_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
