@@ -136,10 +136,15 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 	r->by = a.by;
 	r->ttl = a.ttl;
 	r->frame = frame;
-	uint64_t sent = ps->last_us[a.index];
-	if (p.ts_us < sent)
+	/* The capture timestamp, if plausible: a packet that crossed a veth can
+	 * carry the sender's monotonic EDT stamp (TCP) instead of the wall clock;
+	 * then our own clock at reading time stands in. */
+	uint64_t sent = ps->last_us[a.index], ts = p.ts_us;
+	if (ts < sent && ts >= ps->first_us[a.index])
 		sent = ps->first_us[a.index];
-	r->rtt_us = p.ts_us >= sent ? p.ts_us - sent : 0;
+	if (ts < sent || ts - sent > 60000000u)
+		ts = probe_wall_us();
+	r->rtt_us = ts >= sent ? ts - sent : 0;
 }
 
 static int drain(struct pass *ps)
