@@ -25,6 +25,69 @@ static void hexstr(char *buf, size_t n, const uint8_t *p, size_t len)
 	buf[j] = 0;
 }
 
+/* ---- text lines ---------------------------------------------------------
+ * Text records are built in a line buffer and written with one fwrite:
+ * fprintf's format parsing cost more than decoding the packets (bench/README).
+ * A line longer than the buffer is written in pieces, so nothing is cut. */
+
+struct line {
+	FILE *f;
+	size_t n;
+	char b[1024];
+};
+
+static void l_init(struct line *l, FILE *f)
+{
+	l->f = f;
+	l->n = 0;
+}
+
+static void l_mem(struct line *l, const char *p, size_t k)
+{
+	while (k) {
+		if (l->n == sizeof l->b) {
+			fwrite(l->b, 1, l->n, l->f);
+			l->n = 0;
+		}
+		size_t c = sizeof l->b - l->n < k ? sizeof l->b - l->n : k;
+		memcpy(l->b + l->n, p, c);
+		l->n += c;
+		p += c;
+		k -= c;
+	}
+}
+
+static void l_str(struct line *l, const char *s) { l_mem(l, s, strlen(s)); }
+static void l_chr(struct line *l, char c) { l_mem(l, &c, 1); }
+
+static void l_u64(struct line *l, uint64_t v)
+{
+	char t[20];
+	size_t k = sizeof t;
+	do {
+		t[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	l_mem(l, t + k, sizeof t - k);
+}
+
+/* "0x%08x" */
+static void l_x32(struct line *l, uint32_t v)
+{
+	static const char hx[] = "0123456789abcdef";
+	char t[10] = {'0', 'x'};
+	for (int i = 0; i < 8; i++)
+		t[2 + i] = hx[(v >> (28 - 4 * i)) & 15];
+	l_mem(l, t, sizeof t);
+}
+
+static void l_end(struct line *l)
+{
+	if (l->n)
+		fwrite(l->b, 1, l->n, l->f);
+	l->n = 0;
+}
+
 static void j_code(struct jw *w, const char *key, uint32_t v)
 {
 	char b[12];
@@ -42,11 +105,14 @@ static void j_ep(struct jw *w, const struct rpc_ep *ep)
 	jw_u64(w, "server_port", ep->sport);
 }
 
-static void t_head(FILE *f, uint64_t ts, const struct rpc_ep *ep)
+static void t_head(struct line *l, uint64_t ts, const struct rpc_ep *ep)
 {
 	char tb[RFC3339_LEN], c[ADDR_STRLEN + 8], s[ADDR_STRLEN + 8];
-	fprintf(f, "%s %s -> %s", fmt_rfc3339(ts, tb, sizeof tb), addr_port_str(&ep->cli, ep->cport, c, sizeof c),
-		addr_port_str(&ep->srv, ep->sport, s, sizeof s));
+	l_str(l, fmt_rfc3339(ts, tb, sizeof tb));
+	l_chr(l, ' ');
+	l_str(l, addr_port_str(&ep->cli, ep->cport, c, sizeof c));
+	l_str(l, " -> ");
+	l_str(l, addr_port_str(&ep->srv, ep->sport, s, sizeof s));
 }
 
 static const char *rc_name(const struct rpc_call_ev *e)
@@ -118,44 +184,71 @@ static void on_bind(void *ctx, const struct rpc_bind_ev *e)
 		jw_end(w);
 		return;
 	}
-	FILE *f = o->out;
-	t_head(f, e->ts_us, &e->ep);
-	fprintf(f, " %s", kind);
+	struct line l;
+	l_init(&l, o->out);
+	t_head(&l, e->ts_us, &e->ep);
+	l_chr(&l, ' ');
+	l_str(&l, kind);
 	for (unsigned i = 0; i < e->n_ctx; i++) {
 		const struct rpc_ctx_item *it = &e->ctx[i];
 		const char *xn = names_xfer(&it->xfer);
-		fprintf(f, "%s %s v%u.%u/%s", i ? "," : "", names_iface_label(&it->iface, ub, sizeof ub), it->ver_major,
-			it->ver_minor, xn ? xn : uuid_str(&it->xfer, xb, sizeof xb));
+		l_str(&l, i ? ", " : " ");
+		l_str(&l, names_iface_label(&it->iface, ub, sizeof ub));
+		l_str(&l, " v");
+		l_u64(&l, it->ver_major);
+		l_chr(&l, '.');
+		l_u64(&l, it->ver_minor);
+		l_chr(&l, '/');
+		l_str(&l, xn ? xn : uuid_str(&it->xfer, xb, sizeof xb));
 		if (!it->answered)
 			continue;
 		if (it->result == 0)
-			fputs(" accepted", f);
+			l_str(&l, " accepted");
 		else if (it->result == 3)
-			fputs(" negotiated", f);
+			l_str(&l, " negotiated");
 		else {
 			const char *rn = names_ctx_result(it->result), *why = names_provider_reason(it->reason);
-			fprintf(f, " %s", rn ? rn : "rejected");
-			if (why)
-				fprintf(f, "(%s)", why);
+			l_chr(&l, ' ');
+			l_str(&l, rn ? rn : "rejected");
+			if (why) {
+				l_chr(&l, '(');
+				l_str(&l, why);
+				l_chr(&l, ')');
+			}
 		}
 	}
-	if (e->auth_level)
-		fprintf(f, " auth=%s/%s", names_auth_type(e->auth_type) ? names_auth_type(e->auth_type) : "?",
-			names_auth_level(e->auth_level) ? names_auth_level(e->auth_level) : "?");
+	if (e->auth_level) {
+		l_str(&l, " auth=");
+		l_str(&l, names_auth_type(e->auth_type) ? names_auth_type(e->auth_type) : "?");
+		l_chr(&l, '/');
+		l_str(&l, names_auth_level(e->auth_level) ? names_auth_level(e->auth_level) : "?");
+	}
 	if (e->reply_ptype == 13) {
 		const char *rn = names_bind_nak_reason(e->nak_reason);
-		fprintf(f, " -> bind_nak %s", rn ? rn : "");
+		l_str(&l, " -> bind_nak ");
+		l_str(&l, rn ? rn : "");
 	} else if (!e->reply_frame) {
-		fputs(" -> no answer", f);
+		l_str(&l, " -> no answer");
 	} else {
-		fprintf(f, " -> %s", names_ptype(e->reply_ptype));
-		if (e->sec_addr[0])
-			fprintf(f, " sec_addr %s", e->sec_addr);
+		const char *pn = names_ptype(e->reply_ptype);
+		l_str(&l, " -> ");
+		l_str(&l, pn ? pn : "(null)");
+		if (e->sec_addr[0]) {
+			l_str(&l, " sec_addr ");
+			l_str(&l, e->sec_addr);
+		}
 	}
-	if (e->reply_frame)
-		fprintf(f, " frames=%llu,%llu\n", (unsigned long long)e->frame, (unsigned long long)e->reply_frame);
-	else
-		fprintf(f, " frame=%llu\n", (unsigned long long)e->frame);
+	if (e->reply_frame) {
+		l_str(&l, " frames=");
+		l_u64(&l, e->frame);
+		l_chr(&l, ',');
+		l_u64(&l, e->reply_frame);
+	} else {
+		l_str(&l, " frame=");
+		l_u64(&l, e->frame);
+	}
+	l_chr(&l, '\n');
+	l_end(&l);
 }
 
 /* ---- call ------------------------------------------------------------------ */
@@ -237,42 +330,59 @@ static void on_call(void *ctx, const struct rpc_call_ev *e)
 	}
 	if (e->detailed)
 		return;	/* the epm_map / notify_reg lines say it all */
-	FILE *f = o->out;
-	t_head(f, ts, &e->ep);
-	fprintf(f, " %s", e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
+	struct line l;
+	l_init(&l, o->out);
+	t_head(&l, ts, &e->ep);
+	l_chr(&l, ' ');
+	l_str(&l, e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
 	if (known_op) {
-		if (opname)
-			fprintf(f, " %s", opname);
-		else
-			fprintf(f, " op%u", e->opnum);
+		if (opname) {
+			l_chr(&l, ' ');
+			l_str(&l, opname);
+		} else {
+			l_str(&l, " op");
+			l_u64(&l, e->opnum);
+		}
 	} else {
-		fputs(" (request not captured)", f);
+		l_str(&l, " (request not captured)");
 	}
 	if (e->iface_unconfirmed)
-		fputs(" [context not confirmed by the server]", f);
+		l_str(&l, " [context not confirmed by the server]");
 	if (e->sealed)
-		fputs(" [sealed: arguments encrypted]", f);
+		l_str(&l, " [sealed: arguments encrypted]");
 	if (e->fault) {
 		const char *fn = names_fault(e->status);
-		fprintf(f, " -> fault 0x%08x%s%s", e->status, fn ? " " : "", fn ? fn : "");
+		l_str(&l, " -> fault ");
+		l_x32(&l, e->status);
+		if (fn) {
+			l_chr(&l, ' ');
+			l_str(&l, fn);
+		}
 	} else if (!e->resp_frame) {
-		fputs(" -> no response", f);
+		l_str(&l, " -> no response");
 	} else if (e->has_rc) {
 		const char *rn = rc_name(e);
+		l_str(&l, " -> ");
 		if (rn)
-			fprintf(f, " -> %s", rn);
+			l_str(&l, rn);
 		else
-			fprintf(f, " -> 0x%08x", e->rc);
+			l_x32(&l, e->rc);
 	} else {
-		fputs(" -> ok", f);
+		l_str(&l, " -> ok");
 	}
-	if (e->req_frame && e->resp_frame)
-		fprintf(f, " frames=%llu,%llu", (unsigned long long)e->req_frame, (unsigned long long)e->resp_frame);
-	else
-		fprintf(f, " frame=%llu", (unsigned long long)(e->req_frame ? e->req_frame : e->resp_frame));
+	if (e->req_frame && e->resp_frame) {
+		l_str(&l, " frames=");
+		l_u64(&l, e->req_frame);
+		l_chr(&l, ',');
+		l_u64(&l, e->resp_frame);
+	} else {
+		l_str(&l, " frame=");
+		l_u64(&l, e->req_frame ? e->req_frame : e->resp_frame);
+	}
 	if (e->incomplete)
-		fputs(" incomplete", f);
-	fputc('\n', f);
+		l_str(&l, " incomplete");
+	l_chr(&l, '\n');
+	l_end(&l);
 }
 
 /* ---- endpoint mapper ----------------------------------------------------------- */
@@ -320,22 +430,44 @@ static void on_epm(void *ctx, const struct rpc_epm_ev *e)
 		jw_end(w);
 		return;
 	}
-	FILE *f = o->out;
-	t_head(f, e->ts_us, &e->ep);
-	fprintf(f, " EPM %s %s", op, e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
-	if (e->has_iface)
-		fprintf(f, " v%u.%u", e->ver_major, e->ver_minor);
-	if (e->has_tower)
-		fprintf(f, " -> %s", e->binding);
-	else
-		fprintf(f, " -> %s", sn ? sn : "no tower");
-	if (e->has_tower && e->status)
-		fprintf(f, " (%s)", sn ? sn : "error");
-	if (e->count > 1)
-		fprintf(f, " [%u/%u]", e->index + 1, e->count);
-	if (e->annotation[0])
-		fprintf(f, " \"%s\"", e->annotation);
-	fprintf(f, " frames=%llu,%llu\n", (unsigned long long)e->req_frame, (unsigned long long)e->frame);
+	struct line l;
+	l_init(&l, o->out);
+	t_head(&l, e->ts_us, &e->ep);
+	l_str(&l, " EPM ");
+	l_str(&l, op);
+	l_chr(&l, ' ');
+	l_str(&l, e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
+	if (e->has_iface) {
+		l_str(&l, " v");
+		l_u64(&l, e->ver_major);
+		l_chr(&l, '.');
+		l_u64(&l, e->ver_minor);
+	}
+	l_str(&l, " -> ");
+	l_str(&l, e->has_tower ? e->binding : sn ? sn : "no tower");
+	if (e->has_tower && e->status) {
+		l_str(&l, " (");
+		l_str(&l, sn ? sn : "error");
+		l_chr(&l, ')');
+	}
+	if (e->count > 1) {
+		l_str(&l, " [");
+		l_u64(&l, (uint32_t)(e->index + 1));
+		l_chr(&l, '/');
+		l_u64(&l, e->count);
+		l_chr(&l, ']');
+	}
+	if (e->annotation[0]) {
+		l_str(&l, " \"");
+		l_str(&l, e->annotation);
+		l_chr(&l, '"');
+	}
+	l_str(&l, " frames=");
+	l_u64(&l, e->req_frame);
+	l_chr(&l, ',');
+	l_u64(&l, e->frame);
+	l_chr(&l, '\n');
+	l_end(&l);
 }
 
 /* ---- notifications ------------------------------------------------------------- */
@@ -379,26 +511,45 @@ static void on_notify_reg(void *ctx, const struct rpc_notify_reg_ev *e)
 		jw_end(w);
 		return;
 	}
-	FILE *f = o->out;
-	t_head(f, e->ts_us, &e->ep);
-	fputs(" EMSMDB EcRRegisterPushNotification", f);
-	if (e->args_sealed)
-		fputs(" [sealed: callback not readable]", f);
-	else if (e->af)
-		fprintf(f, " callback udp %s context %s", addr_port_str(&e->cb_ip, e->cb_port, ab, sizeof ab), hx);
-	else
-		fprintf(f, " callback family %u (unknown) context %s", e->family_raw, hx);
-	if (!e->has_rc)
-		fputs(" -> no response", f);
-	else if (rn)
-		fprintf(f, " -> %s", rn);
-	else
-		fprintf(f, " -> 0x%08x", e->rc);
-	if (e->resp_frame)
-		fprintf(f, " frames=%llu,%llu reg#%u\n", (unsigned long long)e->req_frame,
-			(unsigned long long)e->resp_frame, e->reg_id);
-	else
-		fprintf(f, " frame=%llu reg#%u\n", (unsigned long long)e->req_frame, e->reg_id);
+	struct line l;
+	l_init(&l, o->out);
+	t_head(&l, e->ts_us, &e->ep);
+	l_str(&l, " EMSMDB EcRRegisterPushNotification");
+	if (e->args_sealed) {
+		l_str(&l, " [sealed: callback not readable]");
+	} else if (e->af) {
+		l_str(&l, " callback udp ");
+		l_str(&l, addr_port_str(&e->cb_ip, e->cb_port, ab, sizeof ab));
+		l_str(&l, " context ");
+		l_str(&l, hx);
+	} else {
+		l_str(&l, " callback family ");
+		l_u64(&l, e->family_raw);
+		l_str(&l, " (unknown) context ");
+		l_str(&l, hx);
+	}
+	if (!e->has_rc) {
+		l_str(&l, " -> no response");
+	} else {
+		l_str(&l, " -> ");
+		if (rn)
+			l_str(&l, rn);
+		else
+			l_x32(&l, e->rc);
+	}
+	if (e->resp_frame) {
+		l_str(&l, " frames=");
+		l_u64(&l, e->req_frame);
+		l_chr(&l, ',');
+		l_u64(&l, e->resp_frame);
+	} else {
+		l_str(&l, " frame=");
+		l_u64(&l, e->req_frame);
+	}
+	l_str(&l, " reg#");
+	l_u64(&l, e->reg_id);
+	l_chr(&l, '\n');
+	l_end(&l);
 }
 
 static void on_notify_udp(void *ctx, const struct rpc_notify_udp_ev *e)
@@ -427,17 +578,33 @@ static void on_notify_udp(void *ctx, const struct rpc_notify_udp_ev *e)
 		jw_end(w);
 		return;
 	}
-	FILE *f = o->out;
 	char tb[RFC3339_LEN], s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8];
-	fprintf(f, "%s %s -> %s notification udp %u bytes %s", fmt_rfc3339(e->ts_us, tb, sizeof tb),
-		addr_port_str(&e->src, e->sport, s, sizeof s), addr_port_str(&e->dst, e->dport, d, sizeof d), e->len,
-		hx);
-	if (e->reg_id)
-		fprintf(f, " -> reg#%u (%s%s%s)", e->reg_id, e->match_context ? "context" : "",
-			e->match_context && e->match_addr ? "+" : "", e->match_addr ? "address" : "");
-	else
-		fputs(" -> no registration seen (from an EMSMDB server)", f);
-	fprintf(f, " frame=%llu\n", (unsigned long long)e->frame);
+	struct line l;
+	l_init(&l, o->out);
+	l_str(&l, fmt_rfc3339(e->ts_us, tb, sizeof tb));
+	l_chr(&l, ' ');
+	l_str(&l, addr_port_str(&e->src, e->sport, s, sizeof s));
+	l_str(&l, " -> ");
+	l_str(&l, addr_port_str(&e->dst, e->dport, d, sizeof d));
+	l_str(&l, " notification udp ");
+	l_u64(&l, e->len);
+	l_str(&l, " bytes ");
+	l_str(&l, hx);
+	if (e->reg_id) {
+		l_str(&l, " -> reg#");
+		l_u64(&l, e->reg_id);
+		l_str(&l, " (");
+		l_str(&l, e->match_context ? "context" : "");
+		l_str(&l, e->match_context && e->match_addr ? "+" : "");
+		l_str(&l, e->match_addr ? "address" : "");
+		l_chr(&l, ')');
+	} else {
+		l_str(&l, " -> no registration seen (from an EMSMDB server)");
+	}
+	l_str(&l, " frame=");
+	l_u64(&l, e->frame);
+	l_chr(&l, '\n');
+	l_end(&l);
 }
 
 /* ---- PDUs (--pdus) ---------------------------------------------------------------- */
@@ -471,14 +638,27 @@ static void on_pdu(void *ctx, const struct rpc_pdu_ev *e)
 		jw_end(w);
 		return;
 	}
-	FILE *f = o->out;
-	t_head(f, e->ts_us, &e->ep);
-	fprintf(f, " pdu %s%s call_id=%u", e->connectionless ? "cl " : "", names_ptype(e->ptype), e->call_id);
-	if (e->has_iface)
-		fprintf(f, " %s", names_iface_label(&e->iface, ub, sizeof ub));
-	if (e->has_opnum)
-		fprintf(f, " opnum=%u", e->opnum);
-	fprintf(f, " frame=%llu\n", (unsigned long long)e->frame);
+	const char *pn = names_ptype(e->ptype);
+	struct line l;
+	l_init(&l, o->out);
+	t_head(&l, e->ts_us, &e->ep);
+	l_str(&l, " pdu ");
+	l_str(&l, e->connectionless ? "cl " : "");
+	l_str(&l, pn ? pn : "(null)");
+	l_str(&l, " call_id=");
+	l_u64(&l, e->call_id);
+	if (e->has_iface) {
+		l_chr(&l, ' ');
+		l_str(&l, names_iface_label(&e->iface, ub, sizeof ub));
+	}
+	if (e->has_opnum) {
+		l_str(&l, " opnum=");
+		l_u64(&l, e->opnum);
+	}
+	l_str(&l, " frame=");
+	l_u64(&l, e->frame);
+	l_chr(&l, '\n');
+	l_end(&l);
 }
 
 void rpcout_sink(struct rpcout *o, struct rpc_sink *s, int with_pdus)
