@@ -17,7 +17,8 @@
  *   refused when stdout is a terminal).  Existing files are overwritten.  The
  *   dumper is flushed after every batch of packets, so readers see whole
  *   records.  Every output file - the first one and every rotated one - is
- *   created after -Z has dropped privileges, so it is owned by that user.
+ *   created after the privilege drop (-Z or the default), so it is owned by
+ *   the user rpcwatch runs as by then.
  *
  * File names.
  *   - Without -C and -G the output is exactly FILE ('%' has no meaning).
@@ -68,6 +69,11 @@
  *   setgid, setuid to USER, verified (real and effective ids, and uid 0 cannot
  *   be regained).  Unknown user: exit 2 before any device is opened.  Needs
  *   root, unless USER is the user already running rpcwatch (then a no-op).
+ *   -Z root keeps uid 0 but drops every capability.  Without -Z (privs.h):
+ *   root becomes the configure-time user (--with-user, default rpcwatch or
+ *   nobody) when it can write the output directory, else stays uid 0 without
+ *   capabilities; a non-root user (file capabilities) drops its capabilities.
+ *   Without -q the outcome is announced after "listening on".
  * -q  Quiet: no "listening on" and "writing NAME" lines; warnings, errors and
  *   statistics are still printed.  Without -q the start is announced as
  *     rpcwatch capture: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes
@@ -121,6 +127,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "privs.h"
 #include "util.h"
 
 #define CMD "capture"
@@ -866,8 +873,14 @@ static int run(struct cap *c)
 		rw_err(CMD, "%s", err);
 		return RW_EXIT_USAGE;
 	}
-	if (c->user && rw_drop_privileges(c->user, err, sizeof err) != 0) {
-		rw_err(CMD, "%s", err);
+	/* -Z USER, or by default (privs.h): an unprivileged user that can write
+	 * the output directory, else root without capabilities */
+	char dir[4096];
+	const char *dirs[1] = {rw_dir_of(c->file, dir, sizeof dir)};
+	int ndirs = !c->to_stdout && !strchr(dir, '%');
+	char privs[RW_LIVE_ERRLEN];
+	if (rw_privs_drop(c->user, dirs, (size_t)ndirs, privs, sizeof privs) == RW_PRIVS_ERROR) {
+		rw_err(CMD, "%s", privs);
 		return RW_EXIT_USAGE;
 	}
 	if (c->ring)
@@ -886,6 +899,7 @@ static int run(struct cap *c)
 	if (!c->quiet) {
 		rw_err(CMD, "listening on %s, %s, snapshot length %d bytes", c->lv.name,
 		       rw_live_linktype_text(&c->lv, lt, sizeof lt), c->lv.snaplen);
+		rw_err(CMD, "%s", privs);
 		announce(c);
 	}
 
