@@ -72,7 +72,9 @@ PY
 RW_BG_PIDS="$RW_BG_PIDS $!"
 lab_wait_line "$W/listen.log" '^listening' 50 || { echo "FAIL: listeners: $(cat "$W/listen.log")"; exit 1; }
 
-# Samba on the second address: samba-dcerpcd (endpoint mapper, dynamic ports) and smbd (139/445)
+# Samba on the second address: samba-dcerpcd (endpoint mapper, dynamic ports) and smbd (139/445),
+# each in its own process group (no --no-process-group): smbd signals its whole group when
+# it stops, which would otherwise include this script and whoever runs it
 d=$W/samba
 for sub in private lock state cache pid ncalrpc bind-dns log share; do mkdir -p "$d/$sub"; done
 cat >"$d/smb.conf" <<EOF
@@ -102,10 +104,10 @@ cat >"$d/smb.conf" <<EOF
 	read only = no
 	guest ok = yes
 EOF
-ip netns exec "$LAB_SNS" "$SAMBA_DCERPCD" --libexec-rpcds -F --no-process-group --debug-stdout -d 1 \
+ip netns exec "$LAB_SNS" "$SAMBA_DCERPCD" --libexec-rpcds -F --debug-stdout -d 1 \
 	--configfile="$d/smb.conf" </dev/null >"$W/dcerpcd.log" 2>&1 &
 RW_BG_PIDS="$RW_BG_PIDS $!"
-ip netns exec "$LAB_SNS" "$SMBD" -F --no-process-group --debug-stdout -d 1 \
+ip netns exec "$LAB_SNS" "$SMBD" -F --debug-stdout -d 1 \
 	--configfile="$d/smb.conf" </dev/null >"$W/smbd.log" 2>&1 &
 RW_BG_PIDS="$RW_BG_PIDS $!"
 for n in $(seq 50); do
