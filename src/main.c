@@ -9,6 +9,7 @@
 
 #include "analyze.h"
 #include "capture.h"
+#include "cmd_check.h"
 #include "cmd_epm.h"
 #include "cmd_probe.h"
 #include "util.h"
@@ -28,7 +29,7 @@ static void usage(FILE *out)
 		"  capture -D               list capture interfaces\n"
 		"  watch -i IFACE | -r FILE live troubleshooting screen (curses)\n"
 		"  epm TARGET               list the endpoints registered at an endpoint mapper\n"
-		"  check                    firewall checks (not in this version yet)\n"
+		"  check [OPTIONS] TARGET...  probe ports, profiles, the endpoint mapper: PASS/FAIL\n"
 		"  responder [-p PORTS]     answer rpcwatch UDP probes on the far host\n"
 		"\n"
 		"  rpcwatch COMMAND --help  options of one command\n"
@@ -45,13 +46,6 @@ static int version(void)
 	printf("  libnet %s\n", libnet_version());
 	printf("  %s\n", curses_version());
 	return 0;
-}
-
-static int reserved(const char *cmd)
-{
-	rw_err(cmd, "not available in this version yet; use 'rpcwatch capture' to record "
-		    "and 'rpcwatch analyze' to decode");
-	return RW_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -78,7 +72,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "watch"))
 		return cmd_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check"))
-		return reserved(cmd);
+		return cmd_check(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		rw_usage_error(NULL, "unknown option '%s'; options follow the command", cmd);
 	rw_usage_error(NULL, "unknown command '%s'", cmd);
