@@ -33,6 +33,14 @@ int addr_eq(const struct addr *x, const struct addr *y) { return addr_cmp(x, y) 
  * rest of a packet's decoding; analyze prints addresses for every event.) */
 static char *put_dec(char *p, unsigned v)
 {
+	if (v < 1000) {	/* octets and most ports */
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		return p;
+	}
 	char t[10];
 	int k = 0;
 	do {

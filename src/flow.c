@@ -54,7 +54,8 @@ static void key_make(struct flow_key *k, uint8_t proto, const struct addr *a, ui
 	memset(k, 0, sizeof *k);
 	k->family = a->family;
 	k->proto = proto;
-	int swap = addr_cmp(a, b) > 0 || (addr_cmp(a, b) == 0 && pa > pb);
+	int c = addr_cmp(a, b);
+	int swap = c > 0 || (c == 0 && pa > pb);
 	const struct addr *x = swap ? b : a, *y = swap ? a : b;
 	memcpy(k->addr[0], x->a, 16);
 	memcpy(k->addr[1], y->a, 16);
@@ -81,11 +82,17 @@ static uint32_t key_hash(const struct flow_table *t, const struct flow_key *k)
 
 _Static_assert(sizeof(struct flow_key) == 38, "flow_key layout");
 
+/* Is k the key of f?  The same as comparing k with f's own key_make(), without
+ * building it: either orientation of f's endpoints may be the sorted one. */
 static int flow_matches(const struct flow *f, const struct flow_key *k)
 {
-	struct flow_key fk;
-	key_make(&fk, f->proto, &f->orig, f->oport, &f->resp, f->rport);
-	return memcmp(&fk, k, sizeof fk) == 0;
+	if (f->proto != k->proto || f->orig.family != k->family)
+		return 0;
+	if (f->oport == k->port[0] && f->rport == k->port[1] && !memcmp(f->orig.a, k->addr[0], 16) &&
+	    !memcmp(f->resp.a, k->addr[1], 16))
+		return 1;
+	return f->oport == k->port[1] && f->rport == k->port[0] && !memcmp(f->orig.a, k->addr[1], 16) &&
+	       !memcmp(f->resp.a, k->addr[0], 16);
 }
 
 /* ---- lists --------------------------------------------------------------- */
