@@ -14,7 +14,7 @@ HARNESSES ?= link ip dce_co dce_cl epm emsmdb stream json pipeline
 out := $(top_builddir)/fuzz
 srcs := $(filter %.c,$(LIB_SOURCES))
 objs := $(addprefix $(out)/obj/,$(srcs:.c=.o))
-cppflags := -DSLAB_FLOWS=16 -DHAVE_CONFIG_H -I$(top_builddir) -I$(top_srcdir)/src -D_DEFAULT_SOURCE \
+cppflags := -DSLAB_FLOWS=16 -DREG_TABLE_MAX=64 -DHAVE_CONFIG_H -I$(top_builddir) -I$(top_srcdir)/src -D_DEFAULT_SOURCE \
 	-DRPCWATCH_DATADIR='"$(top_srcdir)/data"' $(PCAP_CFLAGS)
 cflags := -std=c11 -Wall -Wextra -Wno-unused-function $(FUZZ_OPT) $(FUZZ_SAN)
 bins := $(addprefix $(out)/fuzz_,$(HARNESSES))
