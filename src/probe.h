@@ -56,6 +56,8 @@ void probe_opts_init(struct probe_opts *o);
 struct probe_ctx;  /* opaque */
 
 /* Probe n targets; results[i] answers targets[i]. Returns 0, or -1 with err filled (runtime error).
+ * The connect() fallback note goes to stderr once per call unless o->quiet; a caller
+ * making several calls sets quiet after the first so the note appears once per run.
  * Targets may mix IPv4/IPv6 and destinations (probed in one pass per address family
  * and outgoing interface).  Raw probes need CAP_NET_RAW; without it (or with
  * force_connect) connect()/UDP-socket probes are used and a note is printed once. */
@@ -87,7 +89,7 @@ int probe_ports_parse(const char *spec, struct probe_port **out, size_t *n, char
  *   6  port    destination port the prober aimed at (u16)
  *   8  nonce   64-bit random value chosen by the prober
  * Answer: same 16 bytes with type 2, port = the port the responder received on,
- *   and the nonce echoed unchanged, followed by the responder's counter (u32, optional).
+ *   and the nonce echoed unchanged; never longer than the probe (no amplification).
  * A prober accepts an answer only if magic, version, type 2, port and nonce match. */
 #define PROBE_RESP_MAGIC 0x52575052u
 #define PROBE_RESP_VERSION 1
