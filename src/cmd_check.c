@@ -357,7 +357,8 @@ static void epm_items(struct ctx *c, size_t t, size_t si)
 	const struct prof_assert *a = c->srcs[si].a;
 	size_t qi = epm_query_get(c, t, a);
 	struct epm_query *q = &c->queries[qi];
-	if (q->status != EPMQ_OK && !(q->status == EPMQ_NOT_REGISTERED && a->kind == PK_EPM_EXPECT)) {
+	/* not-registered: an empty map (epm expect: the interface is missing; epm learn: nothing listed) */
+	if (q->status != EPMQ_OK && q->status != EPMQ_NOT_REGISTERED) {
 		struct item *it = new_item(c, t, si, 6, EPMQ_DEFAULT_PORT);
 		it->query = qi;
 		it->state = epmq_status_name(q->status);
