@@ -323,6 +323,11 @@ PY
 )
 [ "$rc" = 0 ] && [ $? -eq 0 ] && rw_pass "-w: the capture holds the evidence frames ($ev)" || rw_fail "-w (exit $rc): $ev"
 
+# an interface the endpoint mapper does not have: ept_map answers ept_s_not_registered
+printf 'name nspi-only\nepm expect nspi open\nhint the address book\n' >"$W/nspi.profile"
+run client 1 1 '^  FAIL +epm NSPI +expected open, got not-registered \(the endpoint mapper has no ncacn_ip_tcp endpoint for NSPI' \
+	"epm expect nspi (not registered)" -- --profile "$W/nspi.profile" "$S"
+
 # a bad profile: exit 2 with file:line, before anything is sent
 printf 'name broken\nexpect tcp 135 open\nexpect tcp 99999 open\n' >"$W/broken.profile"
 lab_in client "$RPCWATCH" check --profile "$W/broken.profile" "$S" >"$W/out.txt" 2>&1
