@@ -966,6 +966,8 @@ int cmd_check(int argc, char **argv)
 		free(pp);
 		if (profile_parse("-p", text, strlen(text), NULL, 0, &c.profiles[0], err, sizeof err))
 			rw_usage_error(CMD, "-p %s: %s", ports, err);
+		for (size_t i = 0; i < c.profiles[0].n; i++)
+			c.profiles[0].a[i].line = 0;	/* not from a file: no "from FILE:LINE" */
 		free(c.profiles[0].name);
 		c.profiles[0].name = strdup("ports");
 		free(text);

@@ -212,6 +212,8 @@ run client 0 0 '' "exchange-calcon pass" -- --profile exchange-calcon "$S"
 grep -q "domino assertions of exchange-calcon are not run" "$W/err.txt" &&
 	rw_pass "exchange-calcon: says the domino role was not run" ||
 	rw_fail "exchange-calcon: no note about the domino role: $(cat "$W/err.txt")"
+# the Notes side's port, probed from the Exchange server (role domino; here the same lab host)
+run client 0 0 '' "exchange-calcon domino role pass" -- --profile exchange-calcon "server,domino=$S"
 lab_router_rule ip daddr $S tcp dport 45001 reject with icmp type admin-prohibited
 run client 1 1 "^  FAIL +tcp/45001 +expected open, got filtered \(admin-prohibited.*blocked by $ROUTER \(ttl" \
 	"exchange-calcon fail (router rejects 45001 admin-prohibited)" -- --profile exchange-calcon "$S"
