@@ -63,6 +63,9 @@ _Static_assert(RPC_CONTEXT_MAX <= 255, "reg_slot.context_len is a byte");
 
 static const uint8_t *reg_context(const struct reg_slot *r) { return r->ctx_ext ? r->ctx_ext : r->ctx; }
 
+_Static_assert((REG_TABLE_MAX & (REG_TABLE_MAX - 1)) == 0, "hash buckets: a power of two");
+static uint32_t reg_bucket(const struct rpc_engine *e, uint32_t h) { return h & (e->hbuckets - 1); }
+
 /* ---- engine ------------------------------------------------------------------ */
 
 struct rpc_engine *rpc_engine_new(const struct rpc_sink *sink)
@@ -252,6 +255,7 @@ static void reg_add(struct rpc_engine *e, const struct rpc_notify_reg_ev *ev)
 		e->st.capped++;
 		chain_unlink(e->h_addr, e->regs, r->h_addr, idx, 0);
 		chain_unlink(e->h_ctx, e->regs, r->h_ctx, idx, 1);
+		e->ctx_len_regs[r->context_len]--;
 	} else {
 		e->nregs++;
 	}
@@ -270,8 +274,9 @@ static void reg_add(struct rpc_engine *e, const struct rpc_notify_reg_ev *ev)
 		}
 	}
 	memcpy(r->ctx_ext ? r->ctx_ext : r->ctx, ev->context, r->context_len);
-	r->h_addr = addr_key(&ev->cb_ip, ev->cb_port) % e->hbuckets;
-	r->h_ctx = hash_bytes(ev->context, ev->context_len, 2166136261u) % e->hbuckets;
+	e->ctx_len_regs[r->context_len]++;
+	r->h_addr = reg_bucket(e, addr_key(&ev->cb_ip, ev->cb_port));
+	r->h_ctx = reg_bucket(e, hash_bytes(ev->context, ev->context_len, 2166136261u));
 	r->next_addr = e->h_addr[r->h_addr];
 	e->h_addr[r->h_addr] = idx + 1;
 	r->next_ctx = e->h_ctx[r->h_ctx];
@@ -287,7 +292,7 @@ static void check_notification(struct rpc_engine *e, const struct pkt *p)
 	int m_addr = 0, m_ctx = 0;
 	if (e->regs) {
 		/* newest registration first: walk both chains, keep the best match */
-		for (uint32_t i = e->h_addr[addr_key(&p->dst, p->dport) % e->hbuckets]; i; i = e->regs[i - 1].next_addr) {
+		for (uint32_t i = e->h_addr[reg_bucket(e, addr_key(&p->dst, p->dport))]; i; i = e->regs[i - 1].next_addr) {
 			const struct reg_slot *r = &e->regs[i - 1];
 			if (r->cb_port == p->dport && addr_eq(&r->cb_ip, &p->dst)) {
 				int c = r->context_len == p->payload_len && !memcmp(reg_context(r), p->payload, p->payload_len);
@@ -300,8 +305,9 @@ static void check_notification(struct rpc_engine *e, const struct pkt *p)
 					break;
 			}
 		}
-		if (!m_ctx) {
-			uint32_t hb = hash_bytes(p->payload, p->payload_len, 2166136261u) % e->hbuckets;
+		/* by content, unless no registration has a context of this length */
+		if (!m_ctx && e->ctx_len_regs[p->payload_len]) {
+			uint32_t hb = reg_bucket(e, hash_bytes(p->payload, p->payload_len, 2166136261u));
 			for (uint32_t i = e->h_ctx[hb]; i; i = e->regs[i - 1].next_ctx) {
 				const struct reg_slot *r = &e->regs[i - 1];
 				if (r->context_len == p->payload_len && !memcmp(reg_context(r), p->payload, p->payload_len)) {

@@ -87,7 +87,8 @@ struct rpc_engine {
 	struct reg_slot *regs;
 	uint32_t nregs, reg_next, reg_cap;
 	uint32_t *h_addr, *h_ctx;	/* bucket heads: index + 1, 0 = empty */
-	uint32_t hbuckets;
+	uint32_t hbuckets;		/* a power of two */
+	uint32_t ctx_len_regs[RPC_CONTEXT_MAX + 1];	/* registrations held, by context length */
 	uint32_t next_reg_id;
 	struct rpc_scratch *scratch;	/* decoder results (rpc.c) */
 	/* CL calls awaiting an answer */
