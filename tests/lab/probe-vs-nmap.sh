@@ -211,6 +211,33 @@ for fam in 4 6; do
 	run_compare "IPv$fam UDP connect() probes give the same verdicts" "$work/expu" "$work/udpc$fam.json"
 done
 
+# ---- a range of thousands of ports (one socket per port) ----------------------------------
+ip netns exec "$LAB_SNS" "$RPCWATCH" responder -p 3000-6999 >"$work/responder2.log" 2>&1 &
+resp2=$!
+RW_BG_PIDS="$RW_BG_PIDS $resp2"
+lab_router_rule udp dport 4000 drop
+if lab_wait_line "$work/responder2.log" 'listening on 4000 UDP'; then
+	lab_in client "$RPCWATCH" probe-run "$LAB_S4" -p U:3000-6999 --json -q --expect-responder >"$work/range.json"
+	if $LAB_PY - "$work/range.json" <<-'PY'
+	import json, sys
+	bad = 0
+	for line in open(sys.argv[1]):
+	    r = json.loads(line)
+	    want = ("filtered", "no-response") if r["port"] == 4000 else ("open", "responder-echo")
+	    if (r["state"], r["reason"]) != want:
+	        bad += 1
+	        if bad < 5: print("FAIL: udp/%d %s %s" % (r["port"], r["state"], r["reason"]))
+	sys.exit(1 if bad else 0)
+	PY
+	then rw_pass "4000-port UDP range: every port answered by the responder, the dropped one filtered"
+	else rw_fail "4000-port UDP range"; fi
+	kill -INT "$resp2"; wait "$resp2"
+	grep -q "stopped: 3999 probes answered" "$work/responder2.log" && rw_pass "responder counted 3999 answers" ||
+		rw_fail "responder counter: $(tail -1 "$work/responder2.log")"
+else
+	rw_fail "responder on 4000 ports did not start: $(head -3 "$work/responder2.log")"
+fi
+
 # ---- the responder: counters, clean stop -----------------------------------------------
 kill -TERM "$resp_pid"
 n=50; while kill -0 "$resp_pid" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
