@@ -221,9 +221,17 @@ static void tee_epm(void *ctx, const struct rpc_epm_ev *e)
 		m->epm_text[0] = 0;
 		m->epm_towers = 0;
 	}
-	if (e->has_tower && e->binding[0]) {
-		if (!m->epm_towers++)
-			snprintf(m->epm_text, sizeof m->epm_text, "%s", e->binding);
+	if (e->has_tower && (e->binding[0] || e->has_port)) {
+		if (!m->epm_towers++) {
+			/* TCP towers as ip[port] (the screen is narrow), others as the string binding */
+			char ab[ADDR_STRLEN];
+			int any = e->has_ip && !(e->ip.family == 4 && !e->ip.a[0] && !e->ip.a[1] && !e->ip.a[2] && !e->ip.a[3]);
+			if (e->proto == RPC_EPM_TCP && e->has_port)
+				snprintf(m->epm_text, sizeof m->epm_text, "%s[%u]",
+					 addr_str(any ? &e->ip : &e->ep.srv, ab, sizeof ab), e->port);
+			else
+				snprintf(m->epm_text, sizeof m->epm_text, "%s", e->binding);
+		}
 	}
 }
 
@@ -265,11 +273,11 @@ static void tee_call(void *ctx, const struct rpc_call_ev *e)
 			snprintf(c->result, sizeof c->result, "0x%08x", e->rc);
 		c->failed = e->rc != 0;
 		if (e->rc_table == 2 && m->epm_req_frame == e->req_frame && m->epm_text[0]) {
-			size_t l = strlen(c->result);
+			/* the endpoint mapper's answer: where the interface lives */
 			if (m->epm_towers > 1)
-				snprintf(c->result + l, sizeof c->result - l, " -> %s (+%u)", m->epm_text, m->epm_towers - 1);
+				snprintf(c->result, sizeof c->result, "-> %s (+%u)", m->epm_text, m->epm_towers - 1);
 			else
-				snprintf(c->result + l, sizeof c->result - l, " -> %s", m->epm_text);
+				snprintf(c->result, sizeof c->result, "-> %s", m->epm_text);
 		}
 	} else {
 		snprintf(c->result, sizeof c->result, "ok");

@@ -730,10 +730,6 @@ static void draw_header(struct watch *w)
 	x = put(1, x, -1, c[SEV_WARNING] ? tone_attr(w, C_YELLOW) : A_NORMAL, b);
 	snprintf(b, sizeof b, ", %u info", c[SEV_INFO]);
 	x = put(1, x, -1, A_NORMAL, b);
-	if (w->filt[0]) {
-		x = put(1, x, -1, A_BOLD, "  filter: ");
-		put(1, x, -1, A_BOLD, w->filt);
-	}
 }
 
 static const char *const pane_names[PANE__COUNT] = {"Endpoints", "RPC calls", "Registrations", "Findings"};
@@ -747,8 +743,8 @@ static void draw_title(struct watch *w, int pi)
 	attron(a);
 	mvhline(p->y, 0, ' ', COLS);
 	attroff(a);
-	snprintf(t, sizeof t, "%s %s (%zu)  sort: %s", focused ? ">" : " ", pane_names[pi], p->n,
-		 model_sort_name((enum model_pane)pi, p->sort));
+	snprintf(t, sizeof t, "%s %s (%zu)  sort: %s%s%s", focused ? ">" : " ", pane_names[pi], p->n,
+		 model_sort_name((enum model_pane)pi, p->sort), w->filt[0] ? "  filter: " : "", w->filt);
 	put(p->y, 0, COLS, a, t);
 	if (p->n == 0 && p->h > 1) {
 		const char *empty = pi == PANE_ENDPOINTS ? "  (no endpoint tried yet)"
@@ -792,7 +788,7 @@ static void draw_call(struct watch *w, int y, const struct model_call *c, attr_t
 		x = col(y, x, 16, sel, addr_str(&c->ep.cli, cl, sizeof cl));
 	x = col(y, x, 21, sel, addr_port_str(&c->ep.srv, c->ep.sport, sv, sizeof sv));
 	x = col(y, x, 8, sel, c->iface);
-	x = col(y, x, wide ? 28 : 18, sel, c->op);
+	x = col(y, x, wide ? 28 : 17, sel, c->op);
 	col(y, x, COLS - x > 0 ? COLS - x : 0, (c->failed ? tone_attr(w, C_RED) : A_NORMAL) | sel, c->result);
 }
 
@@ -1302,6 +1298,7 @@ static void key(struct watch *w, int ch)
 		case ' ': case KEY_NPAGE: w->dtop += (size_t)(LINES > 8 ? LINES - 6 : 2); break;
 		case KEY_PPAGE: w->dtop = w->dtop > (size_t)(LINES - 6) ? w->dtop - (size_t)(LINES - 6) : 0; break;
 		case 'g': case KEY_HOME: w->dtop = 0; break;
+		case 'G': case KEY_END: w->dtop = w->ndl; break;	/* draw_overlay clamps */
 		case '?': w->prev_mode = M_DETAIL; w->mode = M_HELP; break;
 		case 'p': toggle_pause(w); break;
 		}
@@ -1311,6 +1308,7 @@ static void key(struct watch *w, int ch)
 	int page = p->h > 2 ? p->h - 2 : 1;
 	switch (ch) {
 	case 'q': case 'Q': w->quit = 1; break;
+	case 27: w->status[0] = 0; break;	/* Esc: dismiss the message */
 	case '\t': w->focus = (w->focus + 1) % PANE__COUNT; break;
 	case KEY_BTAB: w->focus = (w->focus + PANE__COUNT - 1) % PANE__COUNT; break;
 	case 'j': case KEY_DOWN: move_sel(w, 1); break;
