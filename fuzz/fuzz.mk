@@ -9,7 +9,7 @@ top_builddir ?= ..
 CC ?= clang
 FUZZ_SAN ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OPT ?= -O1 -g -fno-omit-frame-pointer
-HARNESSES ?= link ip dce_co dce_cl epm emsmdb stream json pipeline
+HARNESSES ?= link ip dce_co dce_cl epm emsmdb stream json pipeline profile junit
 
 out := $(top_builddir)/fuzz
 srcs := $(filter %.c,$(LIB_SOURCES))

@@ -6,8 +6,9 @@
 # pipeline corpus).  Writes OUTDIR/<harness>/<sha1>: frames per DLT (link),
 # raw IP packets (ip), TCP/UDP DCE/RPC conversations as harness records
 # (dce_co, dce_cl), EPM and EMSMDB stubs cut out of the PDUs (epm, emsmdb),
-# whole small captures with an options byte (pipeline), and synthetic
-# segment sequences (stream) and strings (json).  Corpora are not committed;
+# whole small captures with an options byte (pipeline), the shipped check
+# profiles (profile), and synthetic segment sequences (stream) and strings
+# (json, junit).  Corpora are not committed;
 # fuzz/seeds/ keeps a small handful that this script also writes.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -273,6 +274,19 @@ def main():
     for s in (b'plain', b'quote " backslash \\ slash /', bytes(range(0, 32)), b'\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80',
               b'\xff\xfe\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80', b'a\x00b'):
         put('json', bytes([0, len(s)]) + s + bytes([1, len(s)]) + s + bytes([7, 1]) + b'k' + bytes([0, len(s)]) + s)
+    # check profiles shipped in data/profiles
+    pd = os.path.join(top, 'data', 'profiles')
+    if os.path.isdir(pd):
+        for f in sorted(os.listdir(pd)):
+            if f.endswith('.profile'):
+                t = open(os.path.join(pd, f), 'rb').read()
+                for sel in (0, 1, 2):
+                    put('profile', bytes([sel]) + t)
+    # JUnit writer: strings with markup, entities, controls and bad UTF-8
+    def js(b):
+        return bytes([len(b)]) + b
+    for b in (b'plain', b'<a href="x">&amp;\'</a>', b']]>\x00\x01\t\n\r', b'\xc3\xa9\xef\xbf\xbe\xed\xa0\x80\xff'):
+        put('junit', js(b) * 6 + b'\x00\x00\x00\x00\x01\x02' + b''.join(bytes([st | 0x3c]) + js(b) + js(b) + b'\x10\x00' + js(b) * 4 for st in range(4)))
     for h in sorted(counts):
         print('%-9s %d seeds' % (h, counts[h]))
 
