@@ -13,7 +13,9 @@
 #include "rpc.h"
 #include "dcebuild.h"
 
-#define REG_TABLE_MAX 65536	/* rpc.c */
+#ifndef REG_TABLE_MAX
+#define REG_TABLE_MAX 65536	/* rpc.c (a build may make it smaller, as fuzz/fuzz.mk does) */
+#endif
 
 /* EcRRegisterPushNotification request stub (rpc-facts 4.3), NDR20 LE */
 static void rpn_req_stub(struct dbuf *d, const uint8_t *ctx, uint32_t n, const uint8_t ip[4], uint16_t port)
