@@ -117,6 +117,11 @@ static void finish(struct cctx *c, struct slot *s, enum probe_state st, const ch
 	r->ttl = ttl;
 	uint64_t now = probe_now_us();
 	r->rtt_us = now > s->sent_us ? now - s->sent_us : 0;
+	if (st == PS_OPEN && c->tg[s->idx].proto == PROTO_TCP) {
+		/* close with a reset: no FIN exchange, no TIME_WAIT on either side */
+		struct linger lg = {1, 0};
+		setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	}
 	close(s->fd);
 	s->fd = -1;
 }
@@ -205,9 +210,16 @@ static int open_capture(struct cctx *c, size_t n, char *err, size_t errlen)
 	if (probe_route(&c->tg[0].dst, &src, ifname, sizeof ifname, err, errlen) < 0)
 		return -1;
 	const char *dev = c->o->iface ? c->o->iface : ifname;
-	c->pc = pcap_open_live(dev, 65535, 0, 10, eb);
+	c->pc = pcap_create(dev, eb);
 	if (!c->pc) {
 		snprintf(err, errlen, "-w %s: cannot capture on %s: %s", c->o->write_path, dev, eb);
+		return -1;
+	}
+	pcap_set_snaplen(c->pc, 65535);
+	pcap_set_immediate_mode(c->pc, 1);
+	pcap_set_buffer_size(c->pc, 8 << 20);
+	if (pcap_activate(c->pc) < 0) {
+		snprintf(err, errlen, "-w %s: cannot capture on %s: %s", c->o->write_path, dev, pcap_geterr(c->pc));
 		return -1;
 	}
 	/* host filter for up to 16 distinct targets, else everything on the interface */
@@ -396,7 +408,12 @@ out:
 		if (sl[i].fd >= 0)
 			close(sl[i].fd);
 	if (c.pc) {
-		capture_drain(&c);
+		/* the last answers (and our kernel's resets) are still on their way to the capture */
+		for (int k = 0; k < 10; k++) {
+			struct timespec ts = {0, 10 * 1000000L};
+			nanosleep(&ts, NULL);
+			capture_drain(&c);
+		}
 		if (c.dump)
 			pcap_dump_close(c.dump);
 		pcap_close(c.pc);

@@ -151,9 +151,16 @@ for fam in 4 6; do
 
 	# connect() probes: same states and answering hosts; reasons are the socket's words
 	sed -e 's/ syn-ack / connected /' -e 's/ reset / conn-refused /' "$work/exp$fam" >"$work/expc$fam"
-	lab_in client "$RPCWATCH" probe-run "$T" -p "T:$TCP_PORTS" --json -q --connect \
+	lab_in client "$RPCWATCH" probe-run "$T" -p "T:$TCP_PORTS" --json -q --connect -w "$work/conn$fam.pcap" \
 		>"$work/conn$fam.json" 2>"$work/conn$fam.err" || rw_fail "IPv$fam probe-run --connect exit status"
 	run_compare "IPv$fam connect() probes give the same verdicts" "$work/expc$fam" "$work/conn$fam.json"
+	# with -w the connect() traffic is recorded: a SYN to every port, the router's ICMP errors
+	syns=$(tcpdump -nr "$work/conn$fam.pcap" 'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0' 2>/dev/null | wc -l)
+	[ $fam = 6 ] && syns=$(tcpdump -nr "$work/conn$fam.pcap" 'ip6 and ip6[40+13] & 0x12 == 0x02' 2>/dev/null | wc -l)
+	icmps=$(tcpdump -nr "$work/conn$fam.pcap" "src $R and (icmp or icmp6)" 2>/dev/null | wc -l)
+	want_icmp=4; [ $fam = 6 ] && want_icmp=1
+	if [ "$syns" -ge 11 ] && [ "$icmps" -eq "$want_icmp" ]; then rw_pass "IPv$fam connect() -w capture has the SYNs ($syns) and ICMP errors ($icmps)"
+	else rw_fail "IPv$fam connect() -w capture: $syns SYNs, $icmps ICMP errors from $R (want >= 11, $want_icmp)"; fi
 
 	# -w: each answer's frame number points at a frame from the answering host
 	if $LAB_PY - "$work/raw$fam.pcap" "$work/raw$fam.json" <<-'PY'
