@@ -218,6 +218,16 @@ for fam in 4 6; do
 	run_compare "IPv$fam UDP connect() probes give the same verdicts" "$work/expu" "$work/udpc$fam.json"
 done
 
+# the 135/udp payload is a connectionless DCE/RPC ept_lookup request: tshark as the oracle
+if command -v tshark >/dev/null; then
+	lab_in client "$RPCWATCH" probe-run "$LAB_S4" -p U:135 -q -w "$work/u135.pcap" >/dev/null
+	got=$(tshark -r "$work/u135.pcap" -Y 'udp.dstport == 135' -T fields -e dcerpc.ver -e dcerpc.pkt_type \
+		-e dcerpc.cn_bind_to_uuid -e dcerpc.dg_if_id -e dcerpc.opnum -e epm.inq_type -e epm.max_ents 2>/dev/null | head -1)
+	if [ "$got" = "$(printf '4\t0\t\te1af8308-5d1f-11c9-91a4-08002b14a0fa\t2\t0\t1')" ]; then
+		rw_pass "tshark dissects the 135/udp probe as an EPM ept_lookup (CL request, opnum 2)"
+	else rw_fail "tshark on the 135/udp probe: '$got'"; fi
+fi
+
 # ---- a range of thousands of ports (one socket per port) ----------------------------------
 ip netns exec "$LAB_SNS" "$RPCWATCH" responder -p 3000-6999 >"$work/responder2.log" 2>&1 &
 resp2=$!
