@@ -58,7 +58,9 @@ nocaps() {
 	b=$(status "$1" CapBnd); n=$(status "$1" NoNewPrivs)
 	[ "${3:-}" = bnd ] && b=0000000000000000
 	if local z=0000000000000000; [ "$e$p$i$a$b" = "$z$z$z$z$z" ] && [ "$n" = 1 ]; then
-		rw_pass "$2: no capabilities left (CapEff/CapPrm/CapInh/CapAmb${3:+ 0, bounding set kept}${3:-/CapBnd 0}, NoNewPrivs 1)"
+		local sets="CapEff/CapPrm/CapInh/CapAmb/CapBnd 0"
+		[ "${3:-}" = bnd ] && sets="CapEff/CapPrm/CapInh/CapAmb 0, bounding set kept"
+		rw_pass "$2: no capabilities left ($sets, NoNewPrivs 1)"
 	else
 		rw_fail "$2: CapEff=$e CapPrm=$p CapInh=$i CapAmb=$a CapBnd=$(status "$1" CapBnd) NoNewPrivs=$n"
 	fi
