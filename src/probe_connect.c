@@ -154,6 +154,8 @@ static void on_error(struct cctx *c, struct slot *s, int e)
 	if (errno_verdict(e, &st, &reason)) {
 		if (t->proto == PROTO_UDP && st == PS_CLOSED)
 			reason = "port-unreach";
+		if (e == ENETUNREACH)
+			reason = "no-route";	/* no ICMP error queued: our own routing table */
 		finish(c, s, st, reason, e == ECONNREFUSED ? &t->dst : NULL, 0);
 		return;
 	}

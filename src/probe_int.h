@@ -87,7 +87,8 @@ int probe_build(void *libnet_ctx, int tags[3], const struct addr *src, const str
 		const uint8_t *payload, size_t plen);
 
 /* Route lookup: the source address the kernel would use towards dst and the
- * interface that address is on.  Returns 0, -1 with err. */
+ * interface that address is on.  Returns 0; -2 with err when there is no route
+ * to dst (a verdict: unreachable, no-route); -1 with err on other failures. */
 int probe_route(const struct addr *dst, struct addr *src, char *ifname, size_t ifcap, char *err, size_t errlen);
 
 /* Monotonic and wall clocks, microseconds. */

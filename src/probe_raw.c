@@ -394,7 +394,7 @@ int probe_raw_run(const struct probe_opts *o, const struct probe_target *tg, siz
 		  struct probe_result *res, char *err, size_t errlen)
 {
 	/* route every distinct destination once */
-	struct route { struct addr dst, src; char ifname[64]; } *rt = calloc(n, sizeof *rt);
+	struct route { struct addr dst, src; char ifname[64]; int noroute; } *rt = calloc(n, sizeof *rt);
 	size_t *rix = calloc(n, sizeof *rix);
 	uint8_t *assigned = calloc(n, 1);
 	if (!rt || !rix || !assigned) {
@@ -413,13 +413,22 @@ int probe_raw_run(const struct probe_opts *o, const struct probe_target *tg, siz
 				break;
 		if (k == nrt) {
 			rt[k].dst = tg[i].dst;
-			if (probe_route(&tg[i].dst, &rt[k].src, rt[k].ifname, sizeof rt[k].ifname, err, errlen) < 0)
+			int r = probe_route(&tg[i].dst, &rt[k].src, rt[k].ifname, sizeof rt[k].ifname, err, errlen);
+			if (r == -2) {
+				rt[k].noroute = 1;	/* a verdict for these targets, not an error of the run */
+				err[0] = 0;
+			} else if (r < 0) {
 				rc = -1;
+			}
 			if (o->iface)
 				snprintf(rt[k].ifname, sizeof rt[k].ifname, "%s", o->iface);
 			nrt++;
 		}
 		rix[i] = k;
+		if (rt[k].noroute) {
+			probe_set(&res[i], PS_UNREACHABLE, "no-route");
+			assigned[i] = 1;
+		}
 	}
 	struct rawrun run;
 	memset(&run, 0, sizeof run);

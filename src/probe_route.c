@@ -44,7 +44,7 @@ int probe_route(const struct addr *dst, struct addr *src, char *ifname, size_t i
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
 		snprintf(err, errlen, "no route to %s: %s", addr_str(dst, ab, sizeof ab), strerror(errno));
 		close(fd);
-		return -1;
+		return -2;
 	}
 	struct sockaddr_storage me;
 	socklen_t ml = sizeof me;

@@ -188,6 +188,20 @@ for fam in 4 6; do
 	then rw_pass "IPv$fam -w capture: frame numbers point at the answers"; else rw_fail "IPv$fam -w capture: frame numbers"; fi
 done
 
+# ---- a network the router has no route to: ICMP net-unreachable from the router ------------
+T=198.18.9.9 R=$LAB_R4C
+echo "135 unreachable net-unreach R" >"$work/expnet"
+lab_in client "$RPCWATCH" probe-run "$T" -p T:135 --json -q >"$work/net.json"
+lab_in client nmap -n -Pn -sS --reason --max-retries 1 -p 135 -oX "$work/nmapnet.xml" "$T" >/dev/null 2>&1
+run_compare "no route behind the router: unreachable net-unreach, as nmap" "$work/expnet" "$work/net.json" "$work/nmapnet.xml"
+# no route on the client itself: a verdict for that target, not an error of the run
+lab_in client ip route add unreachable 198.18.8.0/24
+echo "135 unreachable no-route -" >"$work/expnr"
+lab_in client "$RPCWATCH" probe-run "$T" 198.18.8.8 -p T:135 --json -q >"$work/nr.json" &&
+	grep -q '"198.18.8.8"' "$work/nr.json" && grep '"198.18.8.8"' "$work/nr.json" >"$work/nr8.json" &&
+	run_compare "no local route: unreachable no-route, the other target still probed" "$work/expnr" "$work/nr8.json" ||
+	rw_fail "probe-run with an unroutable target: $(cat "$work/nr.json")"
+
 # ---- without CAP_NET_RAW: connect() probes, said once -------------------------------
 T=$LAB_S4 R=$LAB_R4C
 if command -v setpriv >/dev/null; then
