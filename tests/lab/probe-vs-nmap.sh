@@ -18,6 +18,7 @@
 #     ... with --expect-responder             -> filtered      no-response
 #   router rejects with admin-prohibited     -> filtered      admin-prohibited
 #   nothing listens (server's ICMP)          -> closed        port-unreach
+# nmap -sU --reason agrees on the drop, the reject and the closed ports.
 # -w: the frame number of each answer points at that answer in the capture.
 . "${TOP_SRCDIR:?}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/lab/lab-lib.sh"
@@ -226,6 +227,12 @@ for fam in 4 6; do
 	if [ $fam = 4 ]; then T=$LAB_S4 R=$LAB_R4C; else T=$LAB_S6 R=$LAB_R6C; fi
 	lab_in client "$RPCWATCH" probe-run "$T" -p U:2001-2004,135 --json -q >"$work/udp$fam.json" || rw_fail "udp probe-run"
 	run_compare "IPv$fam UDP raw probes: responder, drop, reject, closed" "$work/expu" "$work/udp$fam.json"
+	# nmap -sU agrees where it can tell (it sends no responder payload, so 2001 is left out)
+	grep -v '^2001 ' "$work/expu" >"$work/expun"
+	nmap6=; [ $fam = 6 ] && nmap6=-6
+	lab_in client nmap -n -Pn $nmap6 -sU --reason --max-retries 1 -p 2002-2004,135 -oX "$work/nmapu$fam.xml" "$T" >/dev/null 2>&1 ||
+		rw_fail "IPv$fam nmap -sU ran"
+	run_compare "IPv$fam UDP: drop, reject, closed as nmap -sU --reason" "$work/expun" "$work/udp$fam.json" "$work/nmapu$fam.xml"
 	lab_in client "$RPCWATCH" probe-run "$T" -p U:2001-2004,135 --json -q --expect-responder >"$work/udpr$fam.json" || rw_fail "udp probe-run"
 	run_compare "IPv$fam UDP with --expect-responder: silence is filtered" "$work/expur" "$work/udpr$fam.json"
 	lab_in client "$RPCWATCH" probe-run "$T" -p U:2001-2004,135 --json -q --connect >"$work/udpc$fam.json" || rw_fail "udp probe-run"
