@@ -47,11 +47,11 @@ for p in (135, 445, 45001, 1007):
     s.bind(("::", p)); s.listen(64); ss.append(s)
 time.sleep(3600)' &
 RW_BG_PIDS="$RW_BG_PIDS $!"
-ip netns exec "$LAB_SNS" "$RPCWATCH" responder -p 2001-2003 >"$work/responder.log" 2>&1 &
+ip netns exec "$LAB_SNS" "$RPCWATCH" responder -p 2001-2003,T:2100 >"$work/responder.log" 2>&1 &
 resp_pid=$!
 RW_BG_PIDS="$RW_BG_PIDS $resp_pid"
 lab_wait_listen server tcp 45001 || { echo "FAIL: listeners did not start"; exit 1; }
-lab_wait_line "$work/responder.log" 'listening on 3 UDP' || { echo "FAIL: responder did not start"; cat "$work/responder.log"; exit 1; }
+lab_wait_line "$work/responder.log" 'listening on 3 UDP and 1 TCP' || { echo "FAIL: responder did not start"; cat "$work/responder.log"; exit 1; }
 
 # ---- the router's rules ----------------------------------------------------------
 lab_router_rule tcp dport 445 drop
@@ -276,12 +276,31 @@ else
 	rw_fail "responder on 4000 ports did not start: $(head -3 "$work/responder2.log")"
 fi
 
+# ---- responder: a TCP port (T:), and --bind to one address --------------------------------
+lab_in client "$RPCWATCH" probe-run "$LAB_S4" -p T:2100 -q | grep -q "tcp/2100 open syn-ack" &&
+	lab_in client "$RPCWATCH" probe-run "$LAB_S4" -p T:2100 -q --connect | grep -q "tcp/2100 open connected" &&
+	rw_pass "responder T:2100 is open to SYN and connect() probes" || rw_fail "responder T:2100 not open"
+ip netns exec "$LAB_SNS" "$RPCWATCH" responder --bind "$LAB_S4" -p 2200 >"$work/responder3.log" 2>&1 &
+resp3=$!
+RW_BG_PIDS="$RW_BG_PIDS $resp3"
+if lab_wait_line "$work/responder3.log" 'listening on 1 UDP'; then
+	a=$(lab_in client "$RPCWATCH" probe-run "$LAB_S4" "$LAB_S6" -p U:2200 -q | awk '{print $3, $4}' | tr '\n' ' ')
+	[ "$a" = "open responder-echo closed port-unreach " ] &&
+		rw_pass "responder --bind $LAB_S4 answers there only (IPv6: closed)" || rw_fail "responder --bind: $a"
+	kill -INT "$resp3"; wait "$resp3"
+else
+	rw_fail "responder --bind did not start: $(head -3 "$work/responder3.log")"
+fi
+
 # ---- the responder: counters, clean stop -----------------------------------------------
 kill -TERM "$resp_pid"
 n=50; while kill -0 "$resp_pid" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 wait "$resp_pid"; rc=$?
 answered=$(sed -n 's/.*stopped: \([0-9]*\) probes answered.*/\1/p' "$work/responder.log")
 # 2001 answered by 6 runs (raw, expect-responder, connect; v4 and v6)
+accepted=$(sed -n 's/.*ignored, \([0-9]*\) TCP connections accepted.*/\1/p' "$work/responder.log")
+[ "${accepted:-0}" -ge 1 ] && rw_pass "responder counted the accepted TCP connection ($accepted)" ||
+	rw_fail "responder accepted count: $(tail -1 "$work/responder.log")"
 if [ "$rc" = 0 ] && [ "${answered:-0}" -ge 6 ]; then rw_pass "responder stops on SIGTERM with its counters ($answered answered)"
 else rw_fail "responder exit $rc, counter line: $(tail -1 "$work/responder.log")"; fi
 
