@@ -126,6 +126,7 @@ struct watch {
 	uint64_t rate_pkts;
 	double rate;
 	double last_refresh, last_draw;
+	double refresh_cost;		/* seconds the last model snapshot took */
 	int need_draw;
 };
 
@@ -1411,13 +1412,17 @@ static void run_loop(struct watch *w)
 		}
 		/* model snapshots: when something changed, at most every REFRESH_US; live also
 		 * once a second so time-based verdicts appear in a quiet capture */
-		int want = model_dirty(w->m) && (w->eof || now - w->last_refresh >= REFRESH_US / 1e6);
-		if (w->iface && now - w->last_refresh >= 1.0)
+		/* ... and never more than a tenth of the time (a snapshot of thousands of
+		 * endpoints takes tens of milliseconds) */
+		double every = REFRESH_US / 1e6 > 10 * w->refresh_cost ? REFRESH_US / 1e6 : 10 * w->refresh_cost;
+		int want = model_dirty(w->m) && (w->eof || now - w->last_refresh >= every);
+		if (w->iface && now - w->last_refresh >= (every > 1.0 ? every : 1.0))
 			want = 1;
 		if (want) {
 			if (model_refresh(w->m, w->iface ? wall_us() : 0) < 0)
 				set_status(w, 5, "out of memory: the screen shows the previous state");
-			w->last_refresh = now;
+			w->last_refresh = mono();
+			w->refresh_cost = w->last_refresh - now;
 			w->need_draw = 1;
 		}
 		if (w->status[0] && now >= w->status_until) {
