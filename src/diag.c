@@ -1191,9 +1191,12 @@ int diag_snapshot(const struct diag *d, const struct flow *const *live, size_t n
 	c.hidx = dup_array(d->hidx, d->hcap, d->hcap, sizeof *d->hidx);
 	c.fs = dup_array(d->fs, d->nfs, d->capfs, sizeof *d->fs);
 	c.regs = dup_array(d->regs, d->nregs, d->capregs, sizeof *d->regs);
+	c.tr = dup_array(d->tr, d->ntr, d->captr, sizeof *d->tr);
+	c.near = d->near ? dup_array(d->near, DIAG_NEAR_CAP, DIAG_NEAR_CAP, sizeof *d->near) : NULL;
 	memset(c.counts, 0, sizeof c.counts);
 	int rc = -1;
-	if ((!d->capeps || c.eps) && (!d->hcap || c.hidx) && (!d->capfs || c.fs) && (!d->capregs || c.regs)) {
+	if ((!d->capeps || c.eps) && (!d->hcap || c.hidx) && (!d->capfs || c.fs) && (!d->capregs || c.regs) &&
+	    (!d->captr || c.tr) && (!d->near || c.near)) {
 		for (size_t i = 0; i < nlive; i++)
 			diag_flow(&c, live[i]);
 		if (now_us)
@@ -1205,5 +1208,7 @@ int diag_snapshot(const struct diag *d, const struct flow *const *live, size_t n
 	free(c.hidx);
 	free(c.fs);
 	free(c.regs);
+	free(c.tr);
+	free(c.near);
 	return rc;
 }

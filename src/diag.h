@@ -134,8 +134,8 @@ const char *diag_sev_name(enum diag_sev s);
  * clock, e.g. to the wall clock of a live capture, so time-based rules
  * (no-response after 3 s, notify_missing after the notify window) apply
  * although no packet arrived.  It works on a deep copy of the arrays
- * struct diag owns (eps, hidx, fs, regs): a new owned array in struct diag
- * must be copied in diag_snapshot too.  Returns 0, or -1 when out of memory
+ * struct diag owns (eps, hidx, fs, regs, tr, near): a new owned array in
+ * struct diag must be copied in diag_snapshot too.  Returns 0, or -1 when out of memory
  * (nothing reported). */
 int diag_snapshot(const struct diag *d, const struct flow *const *live, size_t nlive, uint64_t now_us,
 		  diag_endpoint_fn ep_cb, diag_finding_fn f_cb, void *ctx);
