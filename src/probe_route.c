@@ -59,6 +59,11 @@ int probe_route(const struct addr *dst, struct addr *src, char *ifname, size_t i
 	else
 		addr_set6(src, (const uint8_t *)&((struct sockaddr_in6 *)&me)->sin6_addr);
 
+	/* a local address is routed through the loopback interface */
+	if (addr_eq(src, dst)) {
+		snprintf(ifname, ifcap, "lo");
+		return 0;
+	}
 	struct ifaddrs *ifa, *i;
 	if (getifaddrs(&ifa) < 0) {
 		snprintf(err, errlen, "getifaddrs: %s", strerror(errno));

@@ -203,6 +203,11 @@ lab_in client "$RPCWATCH" probe-run "$T" 198.18.8.8 -p T:135 --json -q >"$work/n
 	run_compare "no local route: unreachable no-route, the other target still probed" "$work/expnr" "$work/nr8.json" ||
 	rw_fail "probe-run with an unroutable target: $(cat "$work/nr.json")"
 
+# our own address: routed through the loopback interface, answers read there
+a=$(lab_in client "$RPCWATCH" probe-run "$LAB_C4" "$LAB_C6" -p T:9 -q | awk '{print $3, $4, $6}' | tr '\n' ' ')
+[ "$a" = "closed reset $LAB_C4 closed reset $LAB_C6 " ] && rw_pass "probing our own addresses (loopback)" ||
+	rw_fail "probing our own addresses: $a"
+
 # ---- without CAP_NET_RAW: connect() probes, said once -------------------------------
 T=$LAB_S4 R=$LAB_R4C
 if command -v setpriv >/dev/null; then
