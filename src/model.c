@@ -498,6 +498,8 @@ static void snap_endpoint(void *ctx, const struct diag_endpoint_view *v)
 	snprintf(e->verdict, sizeof e->verdict, "%s", v->verdict ? v->verdict : "unknown");
 	snprintf(e->reason, sizeof e->reason, "%s", v->reason ? v->reason : "");
 	e->label = model_verdict_label(e->verdict);
+	if (!strcmp(e->label, "-"))	/* diag has no verdict: say why */
+		e->label = v->attempts ? "no answer yet" : "not tried";
 	e->tone = model_verdict_tone(e->verdict, e->role);
 	e->has_by = v->has_by;
 	e->by = v->by;

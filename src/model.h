@@ -86,7 +86,9 @@ struct model_endpoint {
 	char iface[48];			/* interface name, "" if unknown */
 	char verdict[16];		/* diag's: open, closed, filtered, unreachable, open|filtered, unknown */
 	char reason[40];		/* syn-ack, reset, no-response, admin-prohibited, ... */
-	const char *label;		/* PortQry's words: LISTENING, NOT LISTENING, FILTERED, ... */
+	const char *label;		/* PortQry's words: LISTENING, NOT LISTENING, FILTERED, ...;
+					 * without a verdict "not tried" (learned from the endpoint
+					 * mapper only) or "no answer yet" */
 	enum model_tone tone;
 	uint8_t has_by;
 	struct addr by;			/* responder of an ICMP error */

@@ -92,6 +92,24 @@ check "no terminal: nothing on stdout" [ ! -s "$work/out" ]
 "$RPCWATCH" watch </dev/null >"$work/out" 2>"$work/err"
 check "no source: usage error, exit 2" sh -c "[ $? -eq 2 ] && grep -q -- '-i IFACE.*-r FILE' '$work/err'"
 
+"$RPCWATCH" watch -i lo -r "$S/healthy-client.pcap" </dev/null >"$work/out" 2>"$work/err"
+check "-i and -r together: usage error" sh -c "[ $? -eq 2 ] && grep -q 'exclude each other' '$work/err'"
+
+# ---- a source that cannot be opened: one line, status 2, the terminal untouched ---------------
+start bad 80 24 -- -r "$work/no-such-file.pcap"
+check "unreadable file: status 2" wait_for bad '^EXIT=2$'
+check "unreadable file: names it" wait_for bad "^rpcwatch watch: .*no-such-file.pcap"
+check "unreadable file: no alternate screen left behind" [ "$(alt_on bad)" = 0 ]
+
+# ---- a BPF filter applies to a replay too ------------------------------------------------------
+start bpf 80 24 -- -r "$S/dynamic-dropped-client.pcap" tcp port 135
+check "filter 'tcp port 135': end of file" wait_for bpf '\[end of file\]'
+check "filter 'tcp port 135': only 135's packets" wait_for bpf 'pkts 12 '
+check "filter 'tcp port 135': 49157 learned from the endpoint mapper, never tried" \
+	wait_for bpf '^198\.18\.2\.20:49157 +tcp +dynamic +EMSMDB +not tried$'
+check "filter 'tcp port 135': no findings" wait_for bpf 'findings 0 errors, 0 warnings, 0 info'
+keys bpf q
+
 # ---- the blocked dynamic port ----------------------------------------------------------------
 start dd 80 24 -- -r "$S/dynamic-dropped-client.pcap"
 check "replay reaches the end of the file and holds" wait_for dd '\[end of file\]'
