@@ -254,7 +254,11 @@ static int open_pcap(struct pass *ps, const char *ifname)
 	pcap_set_snaplen(ps->pc, o->write_path ? 65535 : 512);
 	pcap_set_promisc(ps->pc, 0);
 	pcap_set_immediate_mode(ps->pc, 1);
-	pcap_set_buffer_size(ps->pc, 32 << 20);
+	/* room for every answer of a burst: 2 MiB plus ~256 bytes a probe, at most 32 MiB */
+	size_t bufsz = ((size_t)2 << 20) + ps->n * 256;
+	if (bufsz > ((size_t)32 << 20))
+		bufsz = (size_t)32 << 20;
+	pcap_set_buffer_size(ps->pc, (int)bufsz);
 	pcap_set_timeout(ps->pc, 10);
 	int rc = pcap_activate(ps->pc);
 	if (rc < 0) {
