@@ -521,14 +521,12 @@ static void judge(struct ctx *c, struct item *it)
 			 r->reason[0] ? r->reason : "no-response");
 	}
 	uint32_t got = state_mask(s);
-	if (s == PS_ERROR || got == 0)
+	if (s == PS_ERROR || got == 0) {
 		it->v = V_ERROR;
-	else if ((got & ~a->expect) == 0)
-		it->v = V_PASS;
-	else if (got & a->expect)
-		it->v = V_INCONCLUSIVE;
-	else
-		it->v = V_FAIL;
+	} else {
+		enum prof_verdict pv = profile_judge(a->expect, got);
+		it->v = pv == PV_PASS ? V_PASS : pv == PV_INCONCLUSIVE ? V_INCONCLUSIVE : V_FAIL;
+	}
 strict:
 	if (it->v == V_INCONCLUSIVE && c->strict) {
 		it->v = V_FAIL;

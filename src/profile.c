@@ -789,6 +789,13 @@ char *profile_find(const char *arg, char *err, size_t errlen)
 	return NULL;
 }
 
+enum prof_verdict profile_judge(uint32_t expect, uint32_t got)
+{
+	if (got == 0 || (got & expect) == 0)
+		return PV_FAIL;
+	return (got & ~expect) == 0 ? PV_PASS : PV_INCONCLUSIVE;
+}
+
 size_t profile_assert_ports(const struct prof_assert *a)
 {
 	size_t n = 0;

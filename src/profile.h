@@ -121,6 +121,13 @@ char *profile_search_path(void);
  * into buf; returns buf. */
 char *profile_expect_str(uint32_t mask, char *buf, size_t n);
 
+/* Verdict of a probe outcome against an assertion.  got is the set of states the
+ * outcome leaves possible (PST_OPEN | PST_FILTERED for UDP open|filtered): PASS when
+ * every possible state is expected, INCONCLUSIVE when some are, FAIL when none is
+ * (or got is empty). */
+enum prof_verdict { PV_PASS, PV_FAIL, PV_INCONCLUSIVE };
+enum prof_verdict profile_judge(uint32_t expect, uint32_t got);
+
 /* Total number of ports of a PK_EXPECT assertion (duplicates counted). */
 size_t profile_assert_ports(const struct prof_assert *a);
 

@@ -375,6 +375,32 @@ static void test_expect_str(void **state)
 	assert_string_equal(profile_expect_str(PST_CLOSED | PST_UNREACHABLE, b, sizeof b), "closed|unreachable");
 }
 
+/* the verdict table: probe outcome (as the set of states it leaves possible) x expectation */
+static void test_judge(void **state)
+{
+	(void)state;
+	const uint32_t OF = PST_OPEN | PST_FILTERED;	/* UDP without an answer */
+	assert_int_equal(profile_judge(PST_OPEN, PST_OPEN), PV_PASS);
+	assert_int_equal(profile_judge(PST_OPEN, PST_CLOSED), PV_FAIL);
+	assert_int_equal(profile_judge(PST_OPEN, PST_FILTERED), PV_FAIL);
+	assert_int_equal(profile_judge(PST_OPEN, PST_UNREACHABLE), PV_FAIL);
+	assert_int_equal(profile_judge(PST_OPEN, OF), PV_INCONCLUSIVE);
+	assert_int_equal(profile_judge(OF, OF), PV_PASS);
+	assert_int_equal(profile_judge(OF, PST_OPEN), PV_PASS);
+	assert_int_equal(profile_judge(OF, PST_FILTERED), PV_PASS);
+	assert_int_equal(profile_judge(OF, PST_CLOSED), PV_FAIL);
+	assert_int_equal(profile_judge(PST_CLOSED, OF), PV_FAIL);
+	assert_int_equal(profile_judge(PST_BLOCKED, PST_CLOSED), PV_PASS);
+	assert_int_equal(profile_judge(PST_BLOCKED, PST_FILTERED), PV_PASS);
+	assert_int_equal(profile_judge(PST_BLOCKED, PST_UNREACHABLE), PV_PASS);
+	assert_int_equal(profile_judge(PST_BLOCKED, PST_OPEN), PV_FAIL);
+	assert_int_equal(profile_judge(PST_BLOCKED, OF), PV_INCONCLUSIVE);
+	assert_int_equal(profile_judge(PST_FILTERED, OF), PV_INCONCLUSIVE);
+	assert_int_equal(profile_judge(PST_OPEN | PST_CLOSED, PST_CLOSED), PV_PASS);
+	assert_int_equal(profile_judge(PST_OPEN, 0), PV_FAIL);
+	assert_int_equal(profile_judge(PST_BLOCKED | PST_OPEN, OF), PV_PASS);
+}
+
 /* ---- files: the shipped profiles, lookup ---------------------------------------------------------- */
 
 static void test_shipped_profiles(void **state)
@@ -468,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_expect_str),
+		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_shipped_profiles),
 		cmocka_unit_test(test_find),
 	};
