@@ -13,6 +13,8 @@
 #   -l N    tcpreplay --loop=N (default 1)
 #   -f FILE capture to replay (default: made with bench/gen, 20000 sessions)
 #   -d DIR  work directory (default /tmp/rpcwatch-bench)
+#   -B KiB  kernel capture buffer of every listener (default 16384, rpcwatch's
+#           default; tcpdump's own default is 2 MiB)
 #   -W      leave out rpcwatch watch
 #
 # Three rounds: rpcwatch capture alone, tcpdump alone, then every listener at
@@ -24,11 +26,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$top}
 RPCWATCH=${RPCWATCH:-$PWD/src/rpcwatch}
 . "$top/tests/lib.sh"
-npk=1000000; pps=""; loops=1; file=""; dir=/tmp/rpcwatch-bench; want_watch=1
-while getopts "n:p:l:f:d:Wh" o; do
+npk=1000000; pps=""; loops=1; file=""; dir=/tmp/rpcwatch-bench; want_watch=1; bufk=16384
+while getopts "n:p:l:f:d:B:Wh" o; do
 	case $o in
 	n) npk=$OPTARG ;; p) pps=$OPTARG ;; l) loops=$OPTARG ;; f) file=$OPTARG ;; d) dir=$OPTARG ;; W) want_watch=0 ;;
-	*) sed -n '2,22p' "$0"; exit 2 ;;
+	B) bufk=$OPTARG ;;
+	*) sed -n '2,24p' "$0"; exit 2 ;;
 	esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: bench/live.sh needs root (network namespaces)"; exit 77; }
@@ -47,7 +50,7 @@ if [ -z "$file" ]; then
 fi
 replay=$dir/live-$npk.pcap
 [ -s "$replay" ] && [ "$replay" -nt "$file" ] || tcpdump -q -r "$file" -c "$npk" -w "$replay" 2>/dev/null || exit 2
-npk=$(tcpdump -q -r "$replay" -w /dev/null 2>&1 | sed -n 's/^\([0-9]*\) packets\{0,1\} captured.*/\1/p' | head -1)
+npk=$(capinfos -M -c "$replay" 2>/dev/null | awk '/Number of packets/ { print $NF }')
 [ -n "$npk" ] || npk=unknown
 
 rw_netns_init
@@ -76,7 +79,7 @@ do_replay() {
 
 start_rpcwatch() {
 	rm -f "$dir/live-rw.pcap" "$dir/live-rw.err"
-	ip netns exec "$dst" "$RPCWATCH" capture -i vcap0 -w "$dir/live-rw.pcap" -B 65536 >/dev/null \
+	ip netns exec "$dst" "$RPCWATCH" capture -i vcap0 -w "$dir/live-rw.pcap" -B "$bufk" >/dev/null \
 		2>"$dir/live-rw.err" &
 	RW_PID=$!
 }
@@ -86,7 +89,7 @@ stop_rpcwatch() {
 }
 start_tcpdump() {
 	rm -f "$dir/live-td.pcap" "$dir/live-td.err"
-	ip netns exec "$dst" tcpdump -i vcap0 -n -B 65536 -w "$dir/live-td.pcap" 2>"$dir/live-td.err" &
+	ip netns exec "$dst" tcpdump -i vcap0 -n -B "$bufk" -w "$dir/live-td.pcap" 2>"$dir/live-td.err" &
 	TD_PID=$!
 }
 stop_tcpdump() {
@@ -97,7 +100,7 @@ WATCH_SESSION="rwlive$$"
 start_watch() {
 	tmux kill-session -t "$WATCH_SESSION" 2>/dev/null
 	tmux new-session -d -s "$WATCH_SESSION" -x 160 -y 40 \
-		"ip netns exec $dst $RPCWATCH watch -i vcap0 -B 65536 --no-color; sleep 30"
+		"ip netns exec $dst $RPCWATCH watch -i vcap0 -B $bufk --no-color; sleep 30"
 }
 stop_watch() {
 	sleep 2
@@ -110,7 +113,7 @@ stop_watch() {
 }
 settle() { sleep 2; }	# listeners open their sockets
 
-echo "== replaying $replay ($npk packets, loop $loops) on a veth pair; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== replaying $replay ($npk packets, loop $loops) on a veth pair; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); buffers $bufk KiB"
 echo "-- round 1: rpcwatch capture -w alone"
 start_rpcwatch; settle; do_replay; sleep 1; stop_rpcwatch
 echo "-- round 2: tcpdump -w alone"

@@ -82,7 +82,7 @@ repeat() {
 
 base=$(capture "$n")
 pk=$(cat "$base.packets")
-bytes=$(stat -c %s "$base")
+bytes=$(stat -L -c %s "$base")
 echo "== capture $base: $pk packets, $bytes bytes ($n sessions)"
 echo "== $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); median of $reps runs"
 cat "$base" >/dev/null	# warm the page cache: every tool reads it from memory
