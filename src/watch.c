@@ -1167,8 +1167,9 @@ static void draw(struct watch *w)
 {
 	erase();
 	if (LINES < 12 || COLS < 40) {
-		put(0, 0, COLS, A_BOLD, "rpcwatch watch: the terminal is too small");
-		put(1, 0, COLS, A_NORMAL, "(80x24 or larger; q quits)");
+		put(0, 0, COLS, A_BOLD, "terminal too small");
+		put(1, 0, COLS, A_NORMAL, "80x24 or more");
+		put(2, 0, COLS, A_NORMAL, "q quits");
 		wnoutrefresh(stdscr);
 		doupdate();
 		return;
@@ -1279,8 +1280,14 @@ static void edit_key(struct watch *w, int ch)
 static void key(struct watch *w, int ch)
 {
 	w->need_draw = 1;
-	if (ch == KEY_RESIZE)
+	if (ch == KEY_RESIZE) {
+		if (w->mode == M_DETAIL) {	/* wrap the text again for the new width */
+			size_t top = w->dtop;
+			open_detail(w);
+			w->dtop = top;
+		}
 		return;
+	}
 	if (w->mode == M_FILTER || w->mode == M_WRITE) {
 		edit_key(w, ch);
 		return;

@@ -196,6 +196,14 @@ check "layout at 120x40" size_ok dd 120 40
 T dd resize-window -t dd -x 80 -y 24
 check "resize back to 80x24" wait_for dd '^198\.18\.2\.20:49157 +tcp +dynamic +EMSMDB +FILTERED'
 check "layout at 80x24 again" size_ok dd 80 24
+keys dd Enter
+check "detail at 80 columns" wait_for dd 'Why: +The endpoint mapper answered, so TCP 135 works, but the port it handed$'
+T dd resize-window -t dd -x 120 -y 40
+check "resize re-wraps the detail view" \
+	wait_for dd 'Why: +The endpoint mapper answered, so TCP 135 works, but the port it handed out for the interface'
+T dd resize-window -t dd -x 80 -y 24
+keys dd Escape
+check "back from the detail after resizing" wait_for dd '> Findings \(1\)'
 
 # q restores the terminal
 check "the screen runs in the alternate screen" [ "$(alt_on dd)" = 1 ]
