@@ -467,7 +467,18 @@ static int run_probes(struct ctx *c)
 	int rc = probe_run(&c->po, c->ptargets, c->n_probes, c->presults, err, sizeof err);
 	c->probe_secs = now_s() - t0;
 	if (rc != 0) {
+		/* every probed check becomes an error (exit 2), still reported in every format */
 		rw_err(CMD, "probing failed: %s", err[0] ? err : "unknown error");
+		for (size_t i = 0; i < c->n_items; i++) {
+			struct item *it = &c->items[i];
+			if (it->state)
+				continue;
+			it->probe = SIZE_MAX;
+			it->state = "error";
+			it->v = V_ERROR;
+			snprintf(it->reason, sizeof it->reason, "probing failed: %s", err[0] ? err : "unknown error");
+		}
+		c->n_probes = 0;
 		return -1;
 	}
 	return 0;
@@ -1043,10 +1054,7 @@ int cmd_check(int argc, char **argv)
 				for (uint32_t port = sa->a->ranges[r].lo; port <= sa->a->ranges[r].hi; port++)
 					new_item(&c, t, s, sa->a->proto, (uint16_t)port);
 		}
-	if (run_probes(&c)) {
-		rc = RW_EXIT_USAGE;
-		goto out;
-	}
+	run_probes(&c);
 	home_ttls(&c);
 	size_t tot[4] = { 0 };
 	for (size_t i = 0; i < c.n_items; i++) {

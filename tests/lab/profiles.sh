@@ -330,6 +330,29 @@ printf 'name nspi-only\nepm expect nspi open\nhint the address book\n' >"$W/nspi
 run client 1 1 '^  FAIL +epm NSPI +expected open, got not-registered \(the endpoint mapper has no ncacn_ip_tcp endpoint for NSPI' \
 	"epm expect nspi (not registered)" -- --profile "$W/nspi.profile" "$S"
 
+# hostile bytes in a profile (invalid UTF-8, markup, quotes, "]]>"):
+# the JUnit file and the JSON Lines must still parse (run checks both)
+printf 'name hostile\nvar v = \xff\xfe<&>\ndescription <b>"&\x27]]>\xc0\xaf\nexpect tcp 9 open\nhint \xed\xa0\x80 <x a="1"> & ]]> \x27q\x27 \xf0\x9f\x94\xa5 ${v}\n' >"$W/hostile.profile"
+run client 1 1 '^  FAIL +tcp/9 ' "hostile bytes in the profile" -- --profile "$W/hostile.profile" "$S"
+/usr/bin/python3 - "$W/junit.xml" "$W/out.json" <<'PY' && rw_pass "hostile: hint with U+FFFD for the bad bytes, markup kept as text, in JUnit and JSON" || rw_fail "hostile: hint not carried through"
+import json, sys, xml.etree.ElementTree as ET
+f = ET.parse(sys.argv[1]).getroot().find("testsuite/testcase/failure")
+assert "<x a=\"1\"> & ]]> 'q' \U0001f525 \ufffd\ufffd<&>" in f.text, repr(f.text)
+assert f.text.count("\ufffd") >= 5, repr(f.text)
+c = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")][1]
+assert "<x a=\"1\"> & ]]>" in c["hint"], c
+PY
+
+# a runtime error while probing (no such interface): exit 2, and still a JUnit <error> per check
+run client 2 0 '' "-i nosuch0: probing fails" -- -i nosuch0 -p 135,139 "$S"
+/usr/bin/python3 - "$W/junit.xml" <<'PY' && rw_pass "-i nosuch0: JUnit has an <error> per check" || rw_fail "-i nosuch0: JUnit errors"
+import sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+e = r.findall("testsuite/testcase/error")
+assert len(e) == 2 == int(r.get("errors")), (len(e), r.get("errors"))
+assert "probing failed" in e[0].get("message"), e[0].get("message")
+PY
+
 # a bad profile: exit 2 with file:line, before anything is sent
 printf 'name broken\nexpect tcp 135 open\nexpect tcp 99999 open\n' >"$W/broken.profile"
 lab_in client "$RPCWATCH" check --profile "$W/broken.profile" "$S" >"$W/out.txt" 2>&1
