@@ -482,6 +482,123 @@ static void test_write_pcap(void **state)
 	model_free(m);
 }
 
+/* ---- diag_snapshot itself, also with merged-capture state ------------------------------------ */
+
+struct collect {
+	char text[8192];
+	size_t len;
+	unsigned n_ep, n_f;
+};
+
+static void col_ep(void *ctx, const struct diag_endpoint_view *v)
+{
+	struct collect *c = ctx;
+	char ab[ADDR_STRLEN];
+	c->n_ep++;
+	c->len += (size_t)snprintf(c->text + c->len, sizeof c->text - c->len, "E %s %u %s %s|", addr_str(&v->server, ab, sizeof ab),
+				   v->port, v->verdict, v->reason ? v->reason : "");
+	assert_true(c->len < sizeof c->text);
+}
+
+static void col_f(void *ctx, const struct diag_finding *f)
+{
+	struct collect *c = ctx;
+	c->n_f++;
+	c->len += (size_t)snprintf(c->text + c->len, sizeof c->text - c->len, "F %s %s x%u|", f->kind, f->summary, f->count);
+	assert_true(c->len < sizeof c->text);
+}
+
+static void test_diag_snapshot_merged_state(void **state)
+{
+	(void)state;
+	struct diag_opts o = {.notify_window_s = 60, .range_lo = 49152, .range_hi = 65535, .nfiles = 2};
+	struct diag *d = diag_new(&o);
+	assert_non_null(d);
+	uint64_t t0 = 1700000000000000ull;
+	struct rpc_notify_reg_ev r;
+	memset(&r, 0, sizeof r);
+	r.ep.proto = PROTO_TCP;
+	assert_int_equal(addr_parse(&r.ep.cli, "198.18.1.10"), 1);
+	assert_int_equal(addr_parse(&r.ep.srv, "198.18.2.20"), 1);
+	r.ep.cport = 50000;
+	r.ep.sport = 49157;
+	r.req_frame = 10;
+	r.resp_frame = 11;
+	r.ts_us = t0;
+	r.reg_id = 1;
+	r.af = 4;
+	r.cb_ip = r.ep.cli;
+	r.cb_port = 50123;
+	r.answered = r.has_rc = 1;
+	diag_source(d, 0);
+	diag_notify_reg(d, &r);
+	struct rpc_notify_udp_ev u;
+	memset(&u, 0, sizeof u);
+	u.ep.proto = PROTO_UDP;
+	u.src = r.ep.srv;
+	u.dst = r.cb_ip;
+	u.dport = 50123;
+	u.sport = 60000;
+	u.reg_id = 1;
+	for (int i = 0; i < 3; i++) {	/* tracked notifications (the merge's bookkeeping grows) */
+		diag_source(d, 1);
+		u.frame = 20 + (uint64_t)i;
+		u.ts_us = t0 + 1000000u * (uint64_t)(i + 1);
+		diag_notify_udp(d, &u);
+		diag_rst(d, 30 + (uint64_t)i, u.ts_us);
+	}
+	/* a second registration, never notified: notify_missing once 60 s have passed */
+	r.reg_id = 2;
+	r.req_frame = 40;
+	r.resp_frame = 41;
+	r.cb_port = 50124;
+	r.ts_us = t0 + 100000000u;
+	diag_source(d, 0);
+	diag_notify_reg(d, &r);
+	/* a refused connection: its port_closed finding is made by diag_finish */
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	f.proto = PROTO_TCP;
+	f.orig = r.ep.cli;
+	f.resp = r.ep.srv;
+	f.oport = 50001;
+	f.rport = 49160;
+	f.syn = 1;
+	f.syn_frames[0] = f.first_frame = 50;
+	f.rst[1] = 1;
+	f.rst_frame[1] = f.last_frame = 51;
+	f.pkts[0] = f.pkts[1] = 1;
+	f.first_ts_us = f.first_syn_ts_us = f.last_ts_us = t0 + 110000000u;
+	diag_flow(d, &f);
+	diag_file_span(d, 0, "client.pcap", t0, t0 + 120000000u, 10);
+	diag_file_span(d, 1, "server.pcap", t0, t0 + 120000000u, 10);
+	diag_time(d, t0 + 120000000u);
+
+	struct collect a, b, c, e;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	memset(&c, 0, sizeof c);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(diag_snapshot(d, NULL, 0, 0, col_ep, col_f, &a), 0);
+	assert_int_equal(diag_snapshot(d, NULL, 0, 0, col_ep, col_f, &b), 0);
+	assert_string_equal(a.text, b.text);
+	/* moving the clock in a snapshot does not move d's */
+	assert_int_equal(diag_snapshot(d, NULL, 0, t0 + 3600000000ull, col_ep, col_f, &e), 0);
+	assert_null(strstr(a.text, "notify_missing"));
+	assert_non_null(strstr(e.text, "F notify_missing no new-mail notification reached 198.18.1.10:50124"));
+	assert_null(strstr(e.text, "50123 within"));
+	diag_finish(d, col_ep, col_f, &c);
+	assert_string_equal(a.text, c.text);
+	assert_non_null(strstr(a.text, "F port_closed 198.18.2.20:49160/tcp is closed (reset) x1|"));
+	/* once, although three reports were made from the same state */
+	assert_null(strstr(strstr(c.text, "F port_closed") + 1, "F port_closed"));
+	assert_true(a.n_ep >= 1);
+	unsigned er, wa, in;
+	diag_counts(d, &er, &wa, &in);
+	assert_int_equal(er + wa + in, a.n_f);
+	diag_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_register_refused),
 		cmocka_unit_test(test_notify_counts_and_window),
 		cmocka_unit_test(test_write_pcap),
+		cmocka_unit_test(test_diag_snapshot_merged_state),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
