@@ -22,7 +22,7 @@ if make -C "$TOP_BUILDDIR" fuzz FUZZ_CC="$FUZZ_CC" >"$work/build.log" 2>&1; then
 else
 	tail -30 "$work/build.log"; rw_fail "make fuzz"; rw_finish
 fi
-harnesses=$(make -s -C "$TOP_BUILDDIR" print-fuzz-harnesses)
+harnesses=$(make -s --no-print-directory -C "$TOP_BUILDDIR" print-fuzz-harnesses | grep -v '^make')
 
 SEED_MAX_FILE=8192 "$TOP_SRCDIR/fuzz/seed.sh" "$work/corpus" >"$work/seed.log" 2>&1 \
 	|| { cat "$work/seed.log"; rw_fail "fuzz/seed.sh"; }
