@@ -46,6 +46,7 @@
 #include "diag.h"
 #include "live.h"
 #include "model.h"
+#include "privs.h"
 #include "util.h"
 
 #define CMD "watch"
@@ -97,6 +98,7 @@ struct watch {
 	int wake_rd;
 	int eof;
 	char src_err[RW_LIVE_ERRLEN];
+	char privs[RW_LIVE_ERRLEN];	/* what the privilege drop did */
 	struct pcap_pkthdr *pend_h;	/* replay: the next packet, not yet due */
 	const u_char *pend_data;
 	uint64_t ts0_us;		/* replay pacing origin (capture time) */
@@ -280,8 +282,11 @@ static void usage(FILE *out)
 		"  --speed X              replay at X times the capture's speed (default 0:\n"
 		"                         as fast as possible)\n"
 		"  -Z, --relinquish-privileges=USER\n"
-		"                         switch to USER after opening the interface; files\n"
-		"                         written with 'w' belong to USER\n"
+		"                         switch to USER after opening the interface or file;\n"
+		"                         files written with 'w' belong to USER (as root\n"
+		"                         without -Z: the unprivileged user rpcwatch was built\n"
+		"                         for if it can write here, else root without\n"
+		"                         capabilities, as capture does)\n"
 		"  -p, --no-promiscuous-mode\n"
 		"  -B, --buffer-size=KiB  kernel capture buffer (default 16384)\n"
 		"  -s, --snapshot-length=BYTES  bytes kept per packet (default 262144)\n"
@@ -447,10 +452,6 @@ static int open_source(struct watch *w)
 			rw_err(CMD, "%s", err);
 			return -1;
 		}
-		if (w->user && rw_drop_privileges(w->user, err, sizeof err) != 0) {
-			rw_err(CMD, "%s", err);
-			return -1;
-		}
 		dlt = w->lv.linktype;
 		snap = w->lv.snaplen;
 	} else {
@@ -474,6 +475,14 @@ static int open_source(struct watch *w)
 		}
 		dlt = pcap_datalink(w->off);
 		snap = pcap_snapshot(w->off);
+	}
+	/* As capture does (privs.h): -Z USER, or as root the build's unprivileged
+	 * user when it can write here (where 'w' puts evidence by default), else
+	 * root without capabilities.  Before any packet is read. */
+	const char *dirs[1] = {"."};
+	if (rw_privs_drop(w->user, dirs, 1, w->privs, sizeof w->privs) == RW_PRIVS_ERROR) {
+		rw_err(CMD, "%s", w->privs);
+		return -1;
 	}
 	struct model_opts mo;
 	memset(&mo, 0, sizeof mo);
@@ -1402,6 +1411,8 @@ static void run_loop(struct watch *w)
 {
 	w->t_start = w->rate_t = mono();
 	w->need_draw = 1;
+	if (w->privs[0])
+		set_status(w, 10, w->privs);
 	while (!wt_stop_sig && !w->quit) {
 		double now = mono();
 		int timeout = TICK_MS;

@@ -113,6 +113,8 @@ keys bpf q
 # ---- the blocked dynamic port ----------------------------------------------------------------
 start dd 80 24 -- -r "$S/dynamic-dropped-client.pcap"
 check "replay reaches the end of the file and holds" wait_for dd '\[end of file\]'
+check "the status line says what the privilege drop did" wait_for dd '^running as '
+keys dd Escape
 l=$(line_of dd '^198\.18\.2\.20:49157 ')
 check "49157 listed as dynamic EMSMDB, FILTERED with its reason" \
 	sh -c "echo '$l' | grep -Eq 'tcp +dynamic +EMSMDB +FILTERED \(no-response\)'"
@@ -272,6 +274,7 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
 	sed -i "s|^$(printf '%q' "$RPCWATCH") watch|ip netns exec $a $(printf '%q' "$RPCWATCH") watch|" "$work/lv.sh"
 	T lv new-session -d -s lv -x 80 -y 24 "sh $work/lv.sh"
 	check "live: header names the interface" wait_for lv '\[live\]  interface wv0'
+	check "live: -Z nobody took effect" wait_for lv '^running as user nobody \(uid [0-9]+\)'
 	# nothing listens on 198.18.77.2:135: the kernel answers the SYN with a reset
 	ip netns exec "$a" timeout 5 bash -c 'echo > /dev/tcp/198.18.77.2/135' 2>/dev/null
 	check "live: the refused endpoint mapper shows NOT LISTENING (reset)" \
