@@ -91,6 +91,7 @@ struct item {
 	uint8_t proto;
 	uint16_t port;
 	char label[160];		/* learned-from text for epm items, "" otherwise */
+	char epm_addr[ADDR_STRLEN];	/* the tower's host when it is not the target nor 0.0.0.0, else "" */
 	size_t probe;			/* index into ctx.ptargets, or SIZE_MAX when nothing was probed */
 	size_t query;			/* epm query behind it, or SIZE_MAX */
 	enum verdict v;
@@ -386,6 +387,12 @@ static void epm_items(struct ctx *c, size_t t, size_t si)
 			it = new_item(c, t, si, 6, e->port);
 			it->query = qi;
 			snprintf(it->label, sizeof it->label, "%s", name);
+			/* a tower naming another host (NAT, a multi-homed server): the port is still
+			 * probed on the target, the path the client takes; say what was named */
+			static const uint8_t any4[4];
+			if (e->has_addr && !addr_eq(&e->addr, &c->targets[t].addr) &&
+			    !(e->addr.family == 4 && !memcmp(e->addr.a, any4, 4)))
+				addr_str(&e->addr, it->epm_addr, sizeof it->epm_addr);
 		} else if (!strstr(it->label, name)) {
 			size_t l = strlen(it->label);
 			if (l + strlen(name) + 8 < sizeof it->label)
@@ -592,6 +599,8 @@ static void item_detail(const struct ctx *c, const struct item *it, char *buf, s
 		o += (size_t)snprintf(buf + o, n - o, "; %s by %s (ttl %u)", it->v == V_PASS ? "answered" : "blocked",
 				      b, r->ttl);
 	}
+	if (it->epm_addr[0] && o < n)
+		o += (size_t)snprintf(buf + o, n - o, "; the endpoint mapper named %s", it->epm_addr);
 	if (it->strict_fail && o < n)
 		snprintf(buf + o, n - o, "; inconclusive, a failure with --strict");
 }
@@ -670,6 +679,8 @@ static void json_item(struct ctx *c, struct jw *w, const struct item *it, const 
 	jw_u64(w, "port", it->port);
 	if (it->label[0])
 		jw_str(w, "learned_from", it->label);
+	if (it->epm_addr[0])
+		jw_str(w, "epm_addr", it->epm_addr);
 	jw_str(w, "expected", a->expect_text);
 	jw_str(w, "state", it->state);
 	jw_str(w, "verdict", verdict_json[it->v]);

@@ -251,6 +251,23 @@ run server 1 1 "^  FAIL +udp/5000 to client +expected open, got closed \(port-un
 	"exchange-newmail fail (client firewall rejects UDP 5000)" -- --profile exchange-newmail "client=$C"
 ip netns exec "$LAB_CNS" nft flush chain inet rwhost input
 
+# through a NAT: the router maps 198.18.2.22 to the server; the endpoint mapper's tower names
+# the server's own address, the learned port is probed on the address the client uses
+ip netns exec "$LAB_RNS" nft -f - <<'NFT' || rw_fail "DNAT rule"
+table ip rwnat {
+	chain pre {
+		type nat hook prerouting priority -100;
+		ip daddr 198.18.2.22 dnat to 198.18.2.20
+	}
+}
+NFT
+run client 0 0 '' "exchange-newmail through a DNAT (198.18.2.22 -> $S)" -- --profile exchange-newmail 198.18.2.22
+grep -Eq "PASS +tcp/$P \(EMSMDB via epm\) .*the endpoint mapper named $S" "$W/out.txt" &&
+	grep -q "\"epm_addr\":\"$S\"" "$W/out.json" &&
+	rw_pass "DNAT: the tower's address $S is reported, the port probed on 198.18.2.22" ||
+	rw_fail "DNAT: $(grep -m1 "tcp/$P" "$W/out.txt")"
+ip netns exec "$LAB_RNS" nft delete table ip rwnat
+
 # ---- ConfigMgr software updates ---------------------------------------------------------------
 run client 0 0 '' "sccm-software-updates-mixed pass" -- --profile sccm-software-updates-mixed "server,wsus=$S"
 lab_router_rule ip daddr $S tcp dport 8530 drop
