@@ -85,16 +85,36 @@ void json_escape(FILE *f, const char *str, size_t n)
 
 static void sep(struct jw *w, const char *key)
 {
+	char b[64];
+	size_t n = 0, kl = key ? strlen(key) : 0;
 	if (w->depth > 0) {
 		if (w->need_comma[w->depth - 1])
-			fputc(',', w->out);
+			b[n++] = ',';
 		w->need_comma[w->depth - 1] = 1;
 	}
-	if (key) {
-		fputc('"', w->out);
-		json_escape(w->out, key, strlen(key));
-		fputs("\":", w->out);
+	if (!key) {
+		if (n)
+			fputc(',', w->out);
+		return;
 	}
+	/* the usual short plain key goes out with its comma in one write */
+	int plain = kl + 4 <= sizeof b;
+	for (size_t i = 0; plain && i < kl; i++)
+		plain = key[i] >= 0x20 && key[i] < 0x7f && key[i] != '"' && key[i] != '\\';
+	if (plain) {
+		b[n++] = '"';
+		memcpy(b + n, key, kl);
+		n += kl;
+		b[n++] = '"';
+		b[n++] = ':';
+		fwrite(b, 1, n, w->out);
+		return;
+	}
+	if (n)
+		fputc(',', w->out);
+	fputc('"', w->out);
+	json_escape(w->out, key, kl);
+	fputs("\":", w->out);
 }
 
 static void push(struct jw *w, char open)
