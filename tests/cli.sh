@@ -38,7 +38,11 @@ for c in analyze capture; do
 	expect 2 "$c unknown short option" "$R" "$c" -@
 	grep -q -- "-@" "$work/err" && rw_pass "$c names the bad option" || rw_fail "$c bad option not named: $(cat "$work/err")"
 done
-for c in watch check epm; do expect 2 "$c reserved" "$R" "$c"; done
+for c in watch check epm probe-run; do
+	expect 2 "$c without arguments is a usage error" "$R" "$c"
+	[ "$(grep -c . "$work/err")" -le 3 ] && ! grep -qi "not implemented\|reserved" "$work/err" &&
+		rw_pass "$c: a short usage message, not a stub" || rw_fail "$c without arguments: $(cat "$work/err")"
+done
 
 expect 0 "analyze sample" "$R" analyze -q "$sample"
 expect 0 "analyze -r sample" "$R" analyze -q -r "$sample"
