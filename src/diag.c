@@ -104,6 +104,7 @@ struct diag {
 	struct dreg *regs;
 	size_t nregs, capregs;
 	unsigned counts[3];
+	uint8_t regs_unsorted;		/* reg_find falls back to a linear search */
 	/* merged captures */
 	unsigned cur_file;
 	struct dtrack *tr;
@@ -666,9 +667,31 @@ void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e)
 		d->regs = v;
 		d->capregs = nc;
 	}
+	if (d->nregs && d->regs[d->nregs - 1].r.reg_id >= e->reg_id)
+		d->regs_unsorted = 1;
 	struct dreg *r = &d->regs[d->nregs++];
 	memset(r, 0, sizeof *r);
 	r->r = *e;
+}
+
+static int cmp_reg_id(const void *k, const void *e)
+{
+	uint32_t id = *(const uint32_t *)k, rid = ((const struct dreg *)e)->r.reg_id;
+	return id < rid ? -1 : id > rid;
+}
+
+/* The registration with this id: the engine numbers them in the order it
+ * reports them, so regs is sorted (checked as it grows; linear otherwise). */
+static struct dreg *reg_find(struct diag *d, uint32_t id)
+{
+	if (!d->nregs)
+		return NULL;
+	if (!d->regs_unsorted)
+		return bsearch(&id, d->regs, d->nregs, sizeof *d->regs, cmp_reg_id);
+	for (size_t i = 0; i < d->nregs; i++)
+		if (d->regs[i].r.reg_id == id)
+			return &d->regs[i];
+	return NULL;
 }
 
 /* ---- merged captures ----------------------------------------------------------------- */
@@ -796,12 +819,9 @@ void diag_notify_udp(struct diag *d, const struct rpc_notify_udp_ev *e)
 	if (!e->reg_id)
 		return;
 	track(d, TR_NOTIFY, e->frame, e->ts_us, e->reg_id);
-	for (size_t i = 0; i < d->nregs; i++)
-		if (d->regs[i].r.reg_id == e->reg_id) {
-			if (!d->regs[i].notifications++)
-				d->regs[i].first_notify_frame = e->frame;
-			return;
-		}
+	struct dreg *r = reg_find(d, e->reg_id);
+	if (r && !r->notifications++)
+		r->first_notify_frame = e->frame;
 }
 
 /* ---- finish ------------------------------------------------------------------------ */
@@ -1004,25 +1024,16 @@ static void detect_forged(struct diag *d)
 	free(open);
 }
 
-static int cmp_reg_id(const void *k, const void *e)
-{
-	uint32_t id = *(const uint32_t *)k, rid = ((const struct dreg *)e)->r.reg_id;
-	return id < rid ? -1 : id > rid;
-}
-
 /* Count, per registration, the notifications the client-side capture lacks. */
 static void count_lost(struct diag *d)
 {
-	for (size_t i = 1; i < d->nregs; i++)
-		if (d->regs[i].r.reg_id <= d->regs[i - 1].r.reg_id)
-			return;	/* not in id order: the engine changed; claim nothing */
 	for (size_t i = 0; i < d->nregs; i++)
 		d->regs[i].src_file = -1;
 	for (size_t i = 0; i < d->ntr; i++) {
 		const struct dtrack *t = &d->tr[i];
 		if (t->kind != TR_NOTIFY)
 			continue;
-		struct dreg *r = bsearch(&t->reg_id, d->regs, d->nregs, sizeof *d->regs, cmp_reg_id);
+		struct dreg *r = reg_find(d, t->reg_id);
 		if (!r)
 			continue;
 		int nc = near_file(d, &r->r.cb_ip);
