@@ -657,7 +657,19 @@ void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e)
 		add_ev(f->ev, &f->nev, e->resp_frame, e->ts_us);
 		return;
 	}
-	if (!e->has_rc || !e->af || d->nregs >= DIAG_MAX_REGS)
+	if (!e->has_rc || !e->af)
+		return;
+	if (d->nregs == d->capregs && d->o.nfiles < 2) {
+		/* A registration that has had its notification can no longer lead to a
+		 * finding from one capture (notify_lost needs two): forget those
+		 * before growing, so memory follows the pending ones only. */
+		size_t k = 0;
+		for (size_t i = 0; i < d->nregs; i++)
+			if (!d->regs[i].notifications)
+				d->regs[k++] = d->regs[i];
+		d->nregs = k;
+	}
+	if (d->nregs >= DIAG_MAX_REGS)
 		return;
 	if (d->nregs == d->capregs) {
 		size_t nc = d->capregs ? d->capregs * 2 : 16;
