@@ -153,6 +153,20 @@ void diag_time(struct diag *d, uint64_t ts_us)
 		d->last_ts_us = ts_us;
 }
 
+/* Room for element n of an array that doubles as it grows (first: the
+ * initial capacity): the array, perhaps moved, or NULL when out of memory
+ * (the old array is then untouched). */
+static void *grow(void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return arr;
+	size_t nc = *cap ? *cap * 2 : first;
+	void *v = realloc(arr, nc * elem);
+	if (v)
+		*cap = nc;
+	return v;
+}
+
 /* ---- endpoints -------------------------------------------------------------- */
 
 static uint32_t ep_hash(const struct addr *a, uint8_t proto, uint16_t port)
@@ -199,14 +213,10 @@ static struct dep *ep_get(struct diag *d, const struct addr *srv, uint8_t proto,
 		d->dropped++;
 		return NULL;
 	}
-	if (d->neps == d->capeps) {
-		size_t nc = d->capeps ? d->capeps * 2 : 64;
-		struct dep *v = realloc(d->eps, nc * sizeof *v);
-		if (!v)
-			return NULL;
-		d->eps = v;
-		d->capeps = nc;
-	}
+	void *eps = grow(d->eps, d->neps, &d->capeps, sizeof *d->eps, 64);
+	if (!eps)
+		return NULL;
+	d->eps = eps;
 	if ((d->neps + 1) * 2 > d->hcap && !ep_rehash(d, d->hcap ? d->hcap * 2 : 128))
 		return NULL;
 	struct dep *x = &d->eps[d->neps];
@@ -353,14 +363,10 @@ static struct diag_finding *finding(struct diag *d, const char *kind, enum diag_
 		d->dropped++;
 		return NULL;
 	}
-	if (d->nfs == d->capfs) {
-		size_t nc = d->capfs ? d->capfs * 2 : 32;
-		struct diag_finding *v = realloc(d->fs, nc * sizeof *v);
-		if (!v)
-			return NULL;
-		d->fs = v;
-		d->capfs = nc;
-	}
+	void *fs = grow(d->fs, d->nfs, &d->capfs, sizeof *d->fs, 32);
+	if (!fs)
+		return NULL;
+	d->fs = fs;
 	struct diag_finding *f = &d->fs[d->nfs++];
 	memset(f, 0, sizeof *f);
 	f->kind = kind;
@@ -671,14 +677,10 @@ void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e)
 	}
 	if (d->nregs >= DIAG_MAX_REGS)
 		return;
-	if (d->nregs == d->capregs) {
-		size_t nc = d->capregs ? d->capregs * 2 : 16;
-		struct dreg *v = realloc(d->regs, nc * sizeof *v);
-		if (!v)
-			return;
-		d->regs = v;
-		d->capregs = nc;
-	}
+	void *regs = grow(d->regs, d->nregs, &d->capregs, sizeof *d->regs, 16);
+	if (!regs)
+		return;
+	d->regs = regs;
 	if (d->nregs && d->regs[d->nregs - 1].r.reg_id >= e->reg_id)
 		d->regs_unsorted = 1;
 	struct dreg *r = &d->regs[d->nregs++];
@@ -714,14 +716,10 @@ static void track(struct diag *d, uint8_t kind, uint64_t frame, uint64_t ts, uin
 		return;
 	if (d->ntr && d->tr[d->ntr - 1].frame >= frame)
 		return;		/* frames arrive in order; a second event about one packet adds nothing */
-	if (d->ntr == d->captr) {
-		size_t nc = d->captr ? d->captr * 2 : 64;
-		struct dtrack *v = realloc(d->tr, nc * sizeof *v);
-		if (!v)
-			return;
-		d->tr = v;
-		d->captr = nc;
-	}
+	void *tr = grow(d->tr, d->ntr, &d->captr, sizeof *d->tr, 64);
+	if (!tr)
+		return;
+	d->tr = tr;
 	struct dtrack *t = &d->tr[d->ntr++];
 	t->frame = frame;
 	t->ts_us = ts;
