@@ -26,6 +26,7 @@
 #include "diag.h"
 #include "flow.h"
 #include "json.h"
+#include "linebuf.h"
 #include "merge.h"
 #include "rpc.h"
 #include "rpcout.h"
@@ -202,54 +203,95 @@ static void emit_flow_json(struct analyze *a, const struct flow *f, enum flow_en
 
 static void emit_flow_text(struct analyze *a, const struct flow *f, enum flow_end why)
 {
-	char tbuf[RFC3339_LEN], o[ADDR_STRLEN + 8], r[ADDR_STRLEN + 8], ib[ADDR_STRLEN];
-	FILE *out = a->out;
-	fprintf(out, "%s %s %s -> %s %s", fmt_rfc3339(f->first_ts_us, tbuf, sizeof tbuf),
-		f->proto == PROTO_TCP ? "TCP" : "UDP", addr_port_str(&f->orig, f->oport, o, sizeof o),
-		addr_port_str(&f->resp, f->rport, r, sizeof r), flow_state(f));
+	char tbuf[RFC3339_LEN], ap[ADDR_STRLEN + 8];
+	struct linebuf l;
+	lb_init(&l, a->out);
+	lb_str(&l, fmt_rfc3339(f->first_ts_us, tbuf, sizeof tbuf));
+	lb_str(&l, f->proto == PROTO_TCP ? " TCP " : " UDP ");
+	lb_str(&l, addr_port_str(&f->orig, f->oport, ap, sizeof ap));
+	lb_mem(&l, " -> ", 4);
+	lb_str(&l, addr_port_str(&f->resp, f->rport, ap, sizeof ap));
+	lb_chr(&l, ' ');
+	lb_str(&l, flow_state(f));
 	if (f->proto == PROTO_TCP) {
-		if (f->syn > 1)
-			fprintf(out, " syn=%u(%u retransmitted)", f->syn, f->syn_retrans);
+		if (f->syn > 1) {
+			lb_str(&l, " syn=");
+			lb_u64(&l, f->syn);
+			lb_chr(&l, '(');
+			lb_u64(&l, f->syn_retrans);
+			lb_str(&l, " retransmitted)");
+		}
 		const char *d = dirs_name(f->rst[0], f->rst[1]);
-		if (d)
-			fprintf(out, " rst=%s", d);
+		if (d) {
+			lb_str(&l, " rst=");
+			lb_str(&l, d);
+		}
 		d = dirs_name(f->fin[0], f->fin[1]);
-		if (d)
-			fprintf(out, " fin=%s", d);
+		if (d) {
+			lb_str(&l, " fin=");
+			lb_str(&l, d);
+		}
 	}
 	if (f->icmp_count) {
 		const char *n = icmp_code_name(f->icmp.family, f->icmp.type, f->icmp.code);
-		fprintf(out, " %s=%u/%u", f->icmp.family == 6 ? "icmp6" : "icmp", f->icmp.type, f->icmp.code);
-		if (n)
-			fprintf(out, "(%s)", n);
-		fprintf(out, "@%llu from %s ttl %u", (unsigned long long)f->icmp.frame,
-			addr_str(&f->icmp.from, ib, sizeof ib), f->icmp.ttl);
+		lb_str(&l, f->icmp.family == 6 ? " icmp6=" : " icmp=");
+		lb_u64(&l, f->icmp.type);
+		lb_chr(&l, '/');
+		lb_u64(&l, f->icmp.code);
+		if (n) {
+			lb_chr(&l, '(');
+			lb_str(&l, n);
+			lb_chr(&l, ')');
+		}
+		lb_chr(&l, '@');
+		lb_u64(&l, f->icmp.frame);
+		lb_str(&l, " from ");
+		lb_str(&l, addr_str(&f->icmp.from, ap, sizeof ap));
+		lb_str(&l, " ttl ");
+		lb_u64(&l, f->icmp.ttl);
 		if (f->icmp.toward_orig)
-			fputs(" answering resp", out);
-		if (f->icmp_count > 1)
-			fprintf(out, " x%u", f->icmp_count);
+			lb_str(&l, " answering resp");
+		if (f->icmp_count > 1) {
+			lb_str(&l, " x");
+			lb_u64(&l, f->icmp_count);
+		}
 	}
-	fprintf(out, " pkts=%llu/%llu bytes=%llu/%llu", (unsigned long long)f->pkts[0],
-		(unsigned long long)f->pkts[1], (unsigned long long)f->bytes[0], (unsigned long long)f->bytes[1]);
+	lb_str(&l, " pkts=");
+	lb_u64(&l, f->pkts[0]);
+	lb_chr(&l, '/');
+	lb_u64(&l, f->pkts[1]);
+	lb_str(&l, " bytes=");
+	lb_u64(&l, f->bytes[0]);
+	lb_chr(&l, '/');
+	lb_u64(&l, f->bytes[1]);
 	if (f->proto == PROTO_TCP && f->syn > 1) {
-		fprintf(out, " frames=");
-		for (uint32_t i = 0; i < f->syn && i < FLOW_MAX_SYN_FRAMES; i++)
-			fprintf(out, "%s%llu", i ? "," : "", (unsigned long long)f->syn_frames[i]);
-		if (f->last_frame != f->syn_frames[f->syn < FLOW_MAX_SYN_FRAMES ? f->syn - 1 : FLOW_MAX_SYN_FRAMES - 1])
-			fprintf(out, "..%llu", (unsigned long long)f->last_frame);
+		lb_str(&l, " frames=");
+		for (uint32_t i = 0; i < f->syn && i < FLOW_MAX_SYN_FRAMES; i++) {
+			if (i)
+				lb_chr(&l, ',');
+			lb_u64(&l, f->syn_frames[i]);
+		}
+		if (f->last_frame != f->syn_frames[f->syn < FLOW_MAX_SYN_FRAMES ? f->syn - 1 : FLOW_MAX_SYN_FRAMES - 1]) {
+			lb_str(&l, "..");
+			lb_u64(&l, f->last_frame);
+		}
 	} else if (f->first_frame == f->last_frame) {
-		fprintf(out, " frame=%llu", (unsigned long long)f->first_frame);
+		lb_str(&l, " frame=");
+		lb_u64(&l, f->first_frame);
 	} else {
-		fprintf(out, " frames=%llu..%llu", (unsigned long long)f->first_frame,
-			(unsigned long long)f->last_frame);
+		lb_str(&l, " frames=");
+		lb_u64(&l, f->first_frame);
+		lb_str(&l, "..");
+		lb_u64(&l, f->last_frame);
 	}
 	if (f->midstream && f->synack)
-		fputs(" midstream", out);
+		lb_str(&l, " midstream");
 	if (f->fragments)
-		fputs(" fragments", out);
+		lb_str(&l, " fragments");
 	if (why == FLOW_END_EVICTED)
-		fputs(" evicted", out);
-	fputc('\n', out);
+		lb_str(&l, " evicted");
+	lb_chr(&l, '\n');
+	lb_end(&l);
 }
 
 static void on_flow_end(void *ctx, const struct flow *f, enum flow_end why)
@@ -346,15 +388,30 @@ static void print_endpoint(void *ctx, const struct diag_endpoint_view *v)
 	if (!a->printed_endpoints++)
 		fputs("\nEndpoints:\n", a->out_file);
 	char ap[ADDR_STRLEN + 8];
-	fprintf(a->out_file, "  %-28s %-3s %-8s %-10s %s", addr_port_str(&v->server, v->port, ap, sizeof ap),
-		v->proto == PROTO_UDP ? "udp" : "tcp", v->role ? v->role : "-", v->iface[0] ? v->iface : "-", v->verdict);
+	struct linebuf l;
+	lb_init(&l, a->out_file);
+	lb_mem(&l, "  ", 2);
+	lb_pad(&l, addr_port_str(&v->server, v->port, ap, sizeof ap), 28);
+	lb_str(&l, v->proto == PROTO_UDP ? " udp " : " tcp ");
+	lb_pad(&l, v->role ? v->role : "-", 8);
+	lb_chr(&l, ' ');
+	lb_pad(&l, v->iface[0] ? v->iface : "-", 10);
+	lb_chr(&l, ' ');
+	lb_str(&l, v->verdict);
+	if (v->reason) {
+		lb_str(&l, " (");
+		lb_str(&l, v->reason);
+	}
+	if (v->has_by) {
+		lb_str(&l, " from ");
+		lb_str(&l, addr_str(&v->by, by, sizeof by));
+		lb_str(&l, " ttl ");
+		lb_u64(&l, v->ttl);
+	}
 	if (v->reason)
-		fprintf(a->out_file, " (%s", v->reason);
-	if (v->has_by)
-		fprintf(a->out_file, " from %s ttl %u", addr_str(&v->by, by, sizeof by), v->ttl);
-	if (v->reason)
-		fputc(')', a->out_file);
-	fputc('\n', a->out_file);
+		lb_chr(&l, ')');
+	lb_chr(&l, '\n');
+	lb_end(&l);
 }
 
 static void print_finding(void *ctx, const struct diag_finding *f)

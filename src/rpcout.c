@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "linebuf.h"
 #include "names.h"
 #include "util.h"
 
@@ -25,68 +26,7 @@ static void hexstr(char *buf, size_t n, const uint8_t *p, size_t len)
 	buf[j] = 0;
 }
 
-/* ---- text lines ---------------------------------------------------------
- * Text records are built in a line buffer and written with one fwrite:
- * fprintf's format parsing cost more than decoding the packets (bench/README).
- * A line longer than the buffer is written in pieces, so nothing is cut. */
-
-struct line {
-	FILE *f;
-	size_t n;
-	char b[1024];
-};
-
-static void l_init(struct line *l, FILE *f)
-{
-	l->f = f;
-	l->n = 0;
-}
-
-static void l_mem(struct line *l, const char *p, size_t k)
-{
-	while (k) {
-		if (l->n == sizeof l->b) {
-			fwrite(l->b, 1, l->n, l->f);
-			l->n = 0;
-		}
-		size_t c = sizeof l->b - l->n < k ? sizeof l->b - l->n : k;
-		memcpy(l->b + l->n, p, c);
-		l->n += c;
-		p += c;
-		k -= c;
-	}
-}
-
-static void l_str(struct line *l, const char *s) { l_mem(l, s, strlen(s)); }
-static void l_chr(struct line *l, char c) { l_mem(l, &c, 1); }
-
-static void l_u64(struct line *l, uint64_t v)
-{
-	char t[20];
-	size_t k = sizeof t;
-	do {
-		t[--k] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	l_mem(l, t + k, sizeof t - k);
-}
-
-/* "0x%08x" */
-static void l_x32(struct line *l, uint32_t v)
-{
-	static const char hx[] = "0123456789abcdef";
-	char t[10] = {'0', 'x'};
-	for (int i = 0; i < 8; i++)
-		t[2 + i] = hx[(v >> (28 - 4 * i)) & 15];
-	l_mem(l, t, sizeof t);
-}
-
-static void l_end(struct line *l)
-{
-	if (l->n)
-		fwrite(l->b, 1, l->n, l->f);
-	l->n = 0;
-}
+/* ---- text lines: built in a line buffer (linebuf.h) ------------------ */
 
 static void j_code(struct jw *w, const char *key, uint32_t v)
 {
@@ -105,14 +45,14 @@ static void j_ep(struct jw *w, const struct rpc_ep *ep)
 	jw_u64(w, "server_port", ep->sport);
 }
 
-static void t_head(struct line *l, uint64_t ts, const struct rpc_ep *ep)
+static void t_head(struct linebuf *l, uint64_t ts, const struct rpc_ep *ep)
 {
 	char tb[RFC3339_LEN], c[ADDR_STRLEN + 8], s[ADDR_STRLEN + 8];
-	l_str(l, fmt_rfc3339(ts, tb, sizeof tb));
-	l_chr(l, ' ');
-	l_str(l, addr_port_str(&ep->cli, ep->cport, c, sizeof c));
-	l_str(l, " -> ");
-	l_str(l, addr_port_str(&ep->srv, ep->sport, s, sizeof s));
+	lb_str(l, fmt_rfc3339(ts, tb, sizeof tb));
+	lb_chr(l, ' ');
+	lb_str(l, addr_port_str(&ep->cli, ep->cport, c, sizeof c));
+	lb_str(l, " -> ");
+	lb_str(l, addr_port_str(&ep->srv, ep->sport, s, sizeof s));
 }
 
 static const char *rc_name(const struct rpc_call_ev *e)
@@ -184,71 +124,71 @@ static void on_bind(void *ctx, const struct rpc_bind_ev *e)
 		jw_end(w);
 		return;
 	}
-	struct line l;
-	l_init(&l, o->out);
+	struct linebuf l;
+	lb_init(&l, o->out);
 	t_head(&l, e->ts_us, &e->ep);
-	l_chr(&l, ' ');
-	l_str(&l, kind);
+	lb_chr(&l, ' ');
+	lb_str(&l, kind);
 	for (unsigned i = 0; i < e->n_ctx; i++) {
 		const struct rpc_ctx_item *it = &e->ctx[i];
 		const char *xn = names_xfer(&it->xfer);
-		l_str(&l, i ? ", " : " ");
-		l_str(&l, names_iface_label(&it->iface, ub, sizeof ub));
-		l_str(&l, " v");
-		l_u64(&l, it->ver_major);
-		l_chr(&l, '.');
-		l_u64(&l, it->ver_minor);
-		l_chr(&l, '/');
-		l_str(&l, xn ? xn : uuid_str(&it->xfer, xb, sizeof xb));
+		lb_str(&l, i ? ", " : " ");
+		lb_str(&l, names_iface_label(&it->iface, ub, sizeof ub));
+		lb_str(&l, " v");
+		lb_u64(&l, it->ver_major);
+		lb_chr(&l, '.');
+		lb_u64(&l, it->ver_minor);
+		lb_chr(&l, '/');
+		lb_str(&l, xn ? xn : uuid_str(&it->xfer, xb, sizeof xb));
 		if (!it->answered)
 			continue;
 		if (it->result == 0)
-			l_str(&l, " accepted");
+			lb_str(&l, " accepted");
 		else if (it->result == 3)
-			l_str(&l, " negotiated");
+			lb_str(&l, " negotiated");
 		else {
 			const char *rn = names_ctx_result(it->result), *why = names_provider_reason(it->reason);
-			l_chr(&l, ' ');
-			l_str(&l, rn ? rn : "rejected");
+			lb_chr(&l, ' ');
+			lb_str(&l, rn ? rn : "rejected");
 			if (why) {
-				l_chr(&l, '(');
-				l_str(&l, why);
-				l_chr(&l, ')');
+				lb_chr(&l, '(');
+				lb_str(&l, why);
+				lb_chr(&l, ')');
 			}
 		}
 	}
 	if (e->auth_level) {
-		l_str(&l, " auth=");
-		l_str(&l, names_auth_type(e->auth_type) ? names_auth_type(e->auth_type) : "?");
-		l_chr(&l, '/');
-		l_str(&l, names_auth_level(e->auth_level) ? names_auth_level(e->auth_level) : "?");
+		lb_str(&l, " auth=");
+		lb_str(&l, names_auth_type(e->auth_type) ? names_auth_type(e->auth_type) : "?");
+		lb_chr(&l, '/');
+		lb_str(&l, names_auth_level(e->auth_level) ? names_auth_level(e->auth_level) : "?");
 	}
 	if (e->reply_ptype == 13) {
 		const char *rn = names_bind_nak_reason(e->nak_reason);
-		l_str(&l, " -> bind_nak ");
-		l_str(&l, rn ? rn : "");
+		lb_str(&l, " -> bind_nak ");
+		lb_str(&l, rn ? rn : "");
 	} else if (!e->reply_frame) {
-		l_str(&l, " -> no answer");
+		lb_str(&l, " -> no answer");
 	} else {
 		const char *pn = names_ptype(e->reply_ptype);
-		l_str(&l, " -> ");
-		l_str(&l, pn ? pn : "(null)");
+		lb_str(&l, " -> ");
+		lb_str(&l, pn ? pn : "(null)");
 		if (e->sec_addr[0]) {
-			l_str(&l, " sec_addr ");
-			l_str(&l, e->sec_addr);
+			lb_str(&l, " sec_addr ");
+			lb_str(&l, e->sec_addr);
 		}
 	}
 	if (e->reply_frame) {
-		l_str(&l, " frames=");
-		l_u64(&l, e->frame);
-		l_chr(&l, ',');
-		l_u64(&l, e->reply_frame);
+		lb_str(&l, " frames=");
+		lb_u64(&l, e->frame);
+		lb_chr(&l, ',');
+		lb_u64(&l, e->reply_frame);
 	} else {
-		l_str(&l, " frame=");
-		l_u64(&l, e->frame);
+		lb_str(&l, " frame=");
+		lb_u64(&l, e->frame);
 	}
-	l_chr(&l, '\n');
-	l_end(&l);
+	lb_chr(&l, '\n');
+	lb_end(&l);
 }
 
 /* ---- call ------------------------------------------------------------------ */
@@ -330,59 +270,59 @@ static void on_call(void *ctx, const struct rpc_call_ev *e)
 	}
 	if (e->detailed)
 		return;	/* the epm_map / notify_reg lines say it all */
-	struct line l;
-	l_init(&l, o->out);
+	struct linebuf l;
+	lb_init(&l, o->out);
 	t_head(&l, ts, &e->ep);
-	l_chr(&l, ' ');
-	l_str(&l, e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
+	lb_chr(&l, ' ');
+	lb_str(&l, e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
 	if (known_op) {
 		if (opname) {
-			l_chr(&l, ' ');
-			l_str(&l, opname);
+			lb_chr(&l, ' ');
+			lb_str(&l, opname);
 		} else {
-			l_str(&l, " op");
-			l_u64(&l, e->opnum);
+			lb_str(&l, " op");
+			lb_u64(&l, e->opnum);
 		}
 	} else {
-		l_str(&l, " (request not captured)");
+		lb_str(&l, " (request not captured)");
 	}
 	if (e->iface_unconfirmed)
-		l_str(&l, " [context not confirmed by the server]");
+		lb_str(&l, " [context not confirmed by the server]");
 	if (e->sealed)
-		l_str(&l, " [sealed: arguments encrypted]");
+		lb_str(&l, " [sealed: arguments encrypted]");
 	if (e->fault) {
 		const char *fn = names_fault(e->status);
-		l_str(&l, " -> fault ");
-		l_x32(&l, e->status);
+		lb_str(&l, " -> fault ");
+		lb_x32(&l, e->status);
 		if (fn) {
-			l_chr(&l, ' ');
-			l_str(&l, fn);
+			lb_chr(&l, ' ');
+			lb_str(&l, fn);
 		}
 	} else if (!e->resp_frame) {
-		l_str(&l, " -> no response");
+		lb_str(&l, " -> no response");
 	} else if (e->has_rc) {
 		const char *rn = rc_name(e);
-		l_str(&l, " -> ");
+		lb_str(&l, " -> ");
 		if (rn)
-			l_str(&l, rn);
+			lb_str(&l, rn);
 		else
-			l_x32(&l, e->rc);
+			lb_x32(&l, e->rc);
 	} else {
-		l_str(&l, " -> ok");
+		lb_str(&l, " -> ok");
 	}
 	if (e->req_frame && e->resp_frame) {
-		l_str(&l, " frames=");
-		l_u64(&l, e->req_frame);
-		l_chr(&l, ',');
-		l_u64(&l, e->resp_frame);
+		lb_str(&l, " frames=");
+		lb_u64(&l, e->req_frame);
+		lb_chr(&l, ',');
+		lb_u64(&l, e->resp_frame);
 	} else {
-		l_str(&l, " frame=");
-		l_u64(&l, e->req_frame ? e->req_frame : e->resp_frame);
+		lb_str(&l, " frame=");
+		lb_u64(&l, e->req_frame ? e->req_frame : e->resp_frame);
 	}
 	if (e->incomplete)
-		l_str(&l, " incomplete");
-	l_chr(&l, '\n');
-	l_end(&l);
+		lb_str(&l, " incomplete");
+	lb_chr(&l, '\n');
+	lb_end(&l);
 }
 
 /* ---- endpoint mapper ----------------------------------------------------------- */
@@ -430,44 +370,44 @@ static void on_epm(void *ctx, const struct rpc_epm_ev *e)
 		jw_end(w);
 		return;
 	}
-	struct line l;
-	l_init(&l, o->out);
+	struct linebuf l;
+	lb_init(&l, o->out);
 	t_head(&l, e->ts_us, &e->ep);
-	l_str(&l, " EPM ");
-	l_str(&l, op);
-	l_chr(&l, ' ');
-	l_str(&l, e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
+	lb_str(&l, " EPM ");
+	lb_str(&l, op);
+	lb_chr(&l, ' ');
+	lb_str(&l, e->has_iface ? names_iface_label(&e->iface, ub, sizeof ub) : "?");
 	if (e->has_iface) {
-		l_str(&l, " v");
-		l_u64(&l, e->ver_major);
-		l_chr(&l, '.');
-		l_u64(&l, e->ver_minor);
+		lb_str(&l, " v");
+		lb_u64(&l, e->ver_major);
+		lb_chr(&l, '.');
+		lb_u64(&l, e->ver_minor);
 	}
-	l_str(&l, " -> ");
-	l_str(&l, e->has_tower ? e->binding : sn ? sn : "no tower");
+	lb_str(&l, " -> ");
+	lb_str(&l, e->has_tower ? e->binding : sn ? sn : "no tower");
 	if (e->has_tower && e->status) {
-		l_str(&l, " (");
-		l_str(&l, sn ? sn : "error");
-		l_chr(&l, ')');
+		lb_str(&l, " (");
+		lb_str(&l, sn ? sn : "error");
+		lb_chr(&l, ')');
 	}
 	if (e->count > 1) {
-		l_str(&l, " [");
-		l_u64(&l, (uint32_t)(e->index + 1));
-		l_chr(&l, '/');
-		l_u64(&l, e->count);
-		l_chr(&l, ']');
+		lb_str(&l, " [");
+		lb_u64(&l, (uint32_t)(e->index + 1));
+		lb_chr(&l, '/');
+		lb_u64(&l, e->count);
+		lb_chr(&l, ']');
 	}
 	if (e->annotation[0]) {
-		l_str(&l, " \"");
-		l_str(&l, e->annotation);
-		l_chr(&l, '"');
+		lb_str(&l, " \"");
+		lb_str(&l, e->annotation);
+		lb_chr(&l, '"');
 	}
-	l_str(&l, " frames=");
-	l_u64(&l, e->req_frame);
-	l_chr(&l, ',');
-	l_u64(&l, e->frame);
-	l_chr(&l, '\n');
-	l_end(&l);
+	lb_str(&l, " frames=");
+	lb_u64(&l, e->req_frame);
+	lb_chr(&l, ',');
+	lb_u64(&l, e->frame);
+	lb_chr(&l, '\n');
+	lb_end(&l);
 }
 
 /* ---- notifications ------------------------------------------------------------- */
@@ -511,45 +451,45 @@ static void on_notify_reg(void *ctx, const struct rpc_notify_reg_ev *e)
 		jw_end(w);
 		return;
 	}
-	struct line l;
-	l_init(&l, o->out);
+	struct linebuf l;
+	lb_init(&l, o->out);
 	t_head(&l, e->ts_us, &e->ep);
-	l_str(&l, " EMSMDB EcRRegisterPushNotification");
+	lb_str(&l, " EMSMDB EcRRegisterPushNotification");
 	if (e->args_sealed) {
-		l_str(&l, " [sealed: callback not readable]");
+		lb_str(&l, " [sealed: callback not readable]");
 	} else if (e->af) {
-		l_str(&l, " callback udp ");
-		l_str(&l, addr_port_str(&e->cb_ip, e->cb_port, ab, sizeof ab));
-		l_str(&l, " context ");
-		l_str(&l, hx);
+		lb_str(&l, " callback udp ");
+		lb_str(&l, addr_port_str(&e->cb_ip, e->cb_port, ab, sizeof ab));
+		lb_str(&l, " context ");
+		lb_str(&l, hx);
 	} else {
-		l_str(&l, " callback family ");
-		l_u64(&l, e->family_raw);
-		l_str(&l, " (unknown) context ");
-		l_str(&l, hx);
+		lb_str(&l, " callback family ");
+		lb_u64(&l, e->family_raw);
+		lb_str(&l, " (unknown) context ");
+		lb_str(&l, hx);
 	}
 	if (!e->has_rc) {
-		l_str(&l, " -> no response");
+		lb_str(&l, " -> no response");
 	} else {
-		l_str(&l, " -> ");
+		lb_str(&l, " -> ");
 		if (rn)
-			l_str(&l, rn);
+			lb_str(&l, rn);
 		else
-			l_x32(&l, e->rc);
+			lb_x32(&l, e->rc);
 	}
 	if (e->resp_frame) {
-		l_str(&l, " frames=");
-		l_u64(&l, e->req_frame);
-		l_chr(&l, ',');
-		l_u64(&l, e->resp_frame);
+		lb_str(&l, " frames=");
+		lb_u64(&l, e->req_frame);
+		lb_chr(&l, ',');
+		lb_u64(&l, e->resp_frame);
 	} else {
-		l_str(&l, " frame=");
-		l_u64(&l, e->req_frame);
+		lb_str(&l, " frame=");
+		lb_u64(&l, e->req_frame);
 	}
-	l_str(&l, " reg#");
-	l_u64(&l, e->reg_id);
-	l_chr(&l, '\n');
-	l_end(&l);
+	lb_str(&l, " reg#");
+	lb_u64(&l, e->reg_id);
+	lb_chr(&l, '\n');
+	lb_end(&l);
 }
 
 static void on_notify_udp(void *ctx, const struct rpc_notify_udp_ev *e)
@@ -579,32 +519,32 @@ static void on_notify_udp(void *ctx, const struct rpc_notify_udp_ev *e)
 		return;
 	}
 	char tb[RFC3339_LEN], s[ADDR_STRLEN + 8], d[ADDR_STRLEN + 8];
-	struct line l;
-	l_init(&l, o->out);
-	l_str(&l, fmt_rfc3339(e->ts_us, tb, sizeof tb));
-	l_chr(&l, ' ');
-	l_str(&l, addr_port_str(&e->src, e->sport, s, sizeof s));
-	l_str(&l, " -> ");
-	l_str(&l, addr_port_str(&e->dst, e->dport, d, sizeof d));
-	l_str(&l, " notification udp ");
-	l_u64(&l, e->len);
-	l_str(&l, " bytes ");
-	l_str(&l, hx);
+	struct linebuf l;
+	lb_init(&l, o->out);
+	lb_str(&l, fmt_rfc3339(e->ts_us, tb, sizeof tb));
+	lb_chr(&l, ' ');
+	lb_str(&l, addr_port_str(&e->src, e->sport, s, sizeof s));
+	lb_str(&l, " -> ");
+	lb_str(&l, addr_port_str(&e->dst, e->dport, d, sizeof d));
+	lb_str(&l, " notification udp ");
+	lb_u64(&l, e->len);
+	lb_str(&l, " bytes ");
+	lb_str(&l, hx);
 	if (e->reg_id) {
-		l_str(&l, " -> reg#");
-		l_u64(&l, e->reg_id);
-		l_str(&l, " (");
-		l_str(&l, e->match_context ? "context" : "");
-		l_str(&l, e->match_context && e->match_addr ? "+" : "");
-		l_str(&l, e->match_addr ? "address" : "");
-		l_chr(&l, ')');
+		lb_str(&l, " -> reg#");
+		lb_u64(&l, e->reg_id);
+		lb_str(&l, " (");
+		lb_str(&l, e->match_context ? "context" : "");
+		lb_str(&l, e->match_context && e->match_addr ? "+" : "");
+		lb_str(&l, e->match_addr ? "address" : "");
+		lb_chr(&l, ')');
 	} else {
-		l_str(&l, " -> no registration seen (from an EMSMDB server)");
+		lb_str(&l, " -> no registration seen (from an EMSMDB server)");
 	}
-	l_str(&l, " frame=");
-	l_u64(&l, e->frame);
-	l_chr(&l, '\n');
-	l_end(&l);
+	lb_str(&l, " frame=");
+	lb_u64(&l, e->frame);
+	lb_chr(&l, '\n');
+	lb_end(&l);
 }
 
 /* ---- PDUs (--pdus) ---------------------------------------------------------------- */
@@ -639,26 +579,26 @@ static void on_pdu(void *ctx, const struct rpc_pdu_ev *e)
 		return;
 	}
 	const char *pn = names_ptype(e->ptype);
-	struct line l;
-	l_init(&l, o->out);
+	struct linebuf l;
+	lb_init(&l, o->out);
 	t_head(&l, e->ts_us, &e->ep);
-	l_str(&l, " pdu ");
-	l_str(&l, e->connectionless ? "cl " : "");
-	l_str(&l, pn ? pn : "(null)");
-	l_str(&l, " call_id=");
-	l_u64(&l, e->call_id);
+	lb_str(&l, " pdu ");
+	lb_str(&l, e->connectionless ? "cl " : "");
+	lb_str(&l, pn ? pn : "(null)");
+	lb_str(&l, " call_id=");
+	lb_u64(&l, e->call_id);
 	if (e->has_iface) {
-		l_chr(&l, ' ');
-		l_str(&l, names_iface_label(&e->iface, ub, sizeof ub));
+		lb_chr(&l, ' ');
+		lb_str(&l, names_iface_label(&e->iface, ub, sizeof ub));
 	}
 	if (e->has_opnum) {
-		l_str(&l, " opnum=");
-		l_u64(&l, e->opnum);
+		lb_str(&l, " opnum=");
+		lb_u64(&l, e->opnum);
 	}
-	l_str(&l, " frame=");
-	l_u64(&l, e->frame);
-	l_chr(&l, '\n');
-	l_end(&l);
+	lb_str(&l, " frame=");
+	lb_u64(&l, e->frame);
+	lb_chr(&l, '\n');
+	lb_end(&l);
 }
 
 void rpcout_sink(struct rpcout *o, struct rpc_sink *s, int with_pdus)
