@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "diag.h"
@@ -28,6 +29,7 @@
 #include "json.h"
 #include "linebuf.h"
 #include "merge.h"
+#include "reader.h"
 #include "rpc.h"
 #include "rpcout.h"
 #include "util.h"
@@ -47,11 +49,6 @@ struct file_info {
 	int linktype;
 	int opened;
 	int error;
-	/* reading */
-	pcap_t *pc;
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	int have;		/* h/data hold its next packet */
 	int announced;
 };
 
@@ -73,6 +70,7 @@ struct analyze {
 	const char *filter;
 	size_t max_flows;
 	uint32_t flow_timeout;
+	int threads;			/* 2: read and decode in a second thread (reader.h) */
 
 	/* state */
 	struct jw jw;
@@ -645,8 +643,8 @@ static void count(struct analyze *a, const struct pkt *p)
 		s->icmp_errors++;
 }
 
-/* Open a file for reading; 0, or -1 with the error reported. */
-static int open_file(struct analyze *a, struct file_info *fi)
+/* Open a file for reading: its handle, or NULL with the error reported. */
+static pcap_t *open_file(struct analyze *a, struct file_info *fi)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline(fi->path, errbuf);
@@ -656,7 +654,7 @@ static int open_file(struct analyze *a, struct file_info *fi)
 			rw_err("analyze", "%s", errbuf);
 		else
 			rw_err("analyze", "%s: %s", fi->path, errbuf);
-		return -1;
+		return NULL;
 	}
 	int dlt = pcap_datalink(pc);
 	fi->linktype = dlt;
@@ -668,7 +666,7 @@ static int open_file(struct analyze *a, struct file_info *fi)
 		rw_err("analyze", "%s: link-type %s (%d) is not supported (EN10MB, LINUX_SLL, LINUX_SLL2, "
 				  "RAW, IPV4, IPV6, NULL, LOOP are)", fi->path, dname ? dname : "?", dlt);
 		pcap_close(pc);
-		return -1;
+		return NULL;
 	}
 	if (a->filter) {
 		struct bpf_program prog;
@@ -680,103 +678,83 @@ static int open_file(struct analyze *a, struct file_info *fi)
 		}
 		pcap_freecode(&prog);
 	}
-	fi->pc = pc;
 	fi->opened = 1;
-	return 0;
+	return pc;
 }
 
-/* Read a file's next packet into fi->h/data; 0 at its end (closed then). */
-static int next_packet(struct analyze *a, struct file_info *fi)
+/* One decoded packet of file idx (frame numbers are the reader's, which
+ * counts exactly as this does). */
+static void process(struct analyze *a, unsigned idx, struct file_info *fi, const struct pkt *p)
 {
-	(void)a;
-	fi->have = 0;
-	if (!fi->pc)
-		return 0;
-	int r = pcap_next_ex(fi->pc, &fi->h, &fi->data);
-	if (r == 1)
-		return fi->have = 1;
-	if (r != PCAP_ERROR_BREAK) {
-		rw_err("analyze", "%s: stopped after %llu packets: %s", fi->path, (unsigned long long)fi->packets,
-		       pcap_geterr(fi->pc));
-		fi->error = 1;
-	}
-	pcap_close(fi->pc);
-	fi->pc = NULL;
-	return 0;
-}
-
-static void process(struct analyze *a, unsigned idx, struct file_info *fi)
-{
-	const struct pcap_pkthdr *h = fi->h;
-	struct pkt p;
 	a->frame++;
 	fi->packets++;
-	p.frame = a->frame;
-	p.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-	p.caplen = h->caplen;
-	p.wirelen = h->len;
 	if (!fi->announced) {
 		fi->announced = 1;
 		fi->first_frame = a->frame;
-		fi->first_ts = p.ts_us;
+		fi->first_ts = p->ts_us;
 		if (a->json)
-			emit_file_json(a, fi, p.ts_us);
+			emit_file_json(a, fi, p->ts_us);
 	}
-	fi->last_ts = p.ts_us;
-	a->last_ts = p.ts_us;
-	decode_packet(fi->linktype, fi->data, &p);
+	fi->last_ts = p->ts_us;
+	a->last_ts = p->ts_us;
 	if (a->merge) {
 		struct merge_seen first;
-		uint64_t fp = merge_fingerprint(&p);
-		if (merge_check(a->merge, &p, fp, idx, &first)) {
+		uint64_t fp = merge_fingerprint(p);
+		if (merge_check(a->merge, p, fp, idx, &first)) {
 			/* the same packet, captured at another point: counted, not processed again */
 			fi->copies++;
-			diag_copy(a->diag, &first, idx, &p);
+			diag_copy(a->diag, &first, idx, p);
 			return;
 		}
 		diag_source(a->diag, idx);
-		if (p.status == DEC_OK && p.proto == PROTO_TCP && p.has_l4 && (p.tcp_flags & 0x04))
-			diag_rst(a->diag, p.frame, p.ts_us);
+		if (p->status == DEC_OK && p->proto == PROTO_TCP && p->has_l4 && (p->tcp_flags & 0x04))
+			diag_rst(a->diag, p->frame, p->ts_us);
 	}
-	count(a, &p);
+	count(a, p);
 	int dir = 0;
-	diag_time(a->diag, p.ts_us);
-	struct flow *f = flow_table_packet(a->ft, &p, &dir);
-	rpc_packet(a->rpc, f, dir, &p);
+	diag_time(a->diag, p->ts_us);
+	struct flow *f = flow_table_packet(a->ft, p, &dir);
+	rpc_packet(a->rpc, f, dir, p);
+}
+
+static void read_stopped(struct file_info *fi, const char *msg)
+{
+	rw_err("analyze", "%s: stopped after %llu packets: %s", fi->path, (unsigned long long)fi->packets, msg);
+	fi->error = 1;
 }
 
 /* Read every file: one alone straight through, several merged by time (the
- * earliest next packet first; on a tie the file named first, as mergecap). */
+ * earliest next packet first; on a tie the file named first, as mergecap).
+ * The reader (reader.h) reads and decodes, in a second thread with
+ * --threads 2; the order of packets and messages is the same either way. */
 static void read_files(struct analyze *a)
 {
 	int n = a->nfiles;
+	struct reader *rd = reader_new((unsigned)n);
+	if (!rd) {
+		rw_err("analyze", "out of memory");
+		for (int i = 0; i < n; i++)
+			a->files[i].error = 1;
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		struct file_info *fi = &a->files[i];
-		if (open_file(a, fi) < 0) {
+		pcap_t *pc = open_file(a, fi);
+		if (!pc)
 			fi->error = 1;
-			continue;
-		}
-		next_packet(a, fi);
+		if (reader_add(rd, pc, fi->linktype) < 0)
+			read_stopped(fi, reader_errmsg(rd, (unsigned)i));
 	}
-	for (;;) {
-		int best = -1;
-		uint64_t bt = 0;
-		for (int i = 0; i < n; i++) {
-			struct file_info *fi = &a->files[i];
-			if (!fi->have)
-				continue;
-			uint64_t t = (uint64_t)fi->h->ts.tv_sec * 1000000u + (uint64_t)fi->h->ts.tv_usec;
-			if (best < 0 || t < bt) {
-				best = i;
-				bt = t;
-			}
-		}
-		if (best < 0)
-			break;
-		struct file_info *fi = &a->files[best];
-		process(a, (unsigned)best, fi);
-		next_packet(a, fi);
+	reader_start(rd, a->threads > 1);
+	const struct rd_item *it;
+	while ((it = reader_next(rd))) {
+		struct file_info *fi = &a->files[it->file];
+		if (it->kind == RD_PACKET)
+			process(a, it->file, fi, &it->p);
+		else if (it->kind == RD_ERROR)
+			read_stopped(fi, reader_errmsg(rd, it->file));
 	}
+	reader_free(rd);
 	for (int i = 0; i < n; i++) {
 		struct file_info *fi = &a->files[i];
 		if (fi->opened && !fi->announced && a->json) {
@@ -812,6 +790,9 @@ static void usage(FILE *out)
 		"                       recently active flow is evicted and reported when full\n"
 		"  --flow-timeout SECS  report and forget flows idle for SECS of capture time\n"
 		"                       (default %d, 0 = keep until the end)\n"
+		"  --threads N          1: read, decode and analyse in one thread; 2: read and\n"
+		"                       decode in a second thread (default 2 with 2 or more\n"
+		"                       CPUs); the output is the same\n"
 		"  -n                   accepted for tcpdump habits; names are never resolved\n"
 		"  -q                   no 'reading from file' lines on stderr\n"
 		"  -h, --help           this help\n"
@@ -822,7 +803,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_JSON = 256, OPT_FILTER, OPT_MAX_FLOWS, OPT_FLOW_TIMEOUT, OPT_PDUS, OPT_FINDINGS_ONLY, OPT_NOTIFY_WINDOW,
-       OPT_RPC_RANGE };
+       OPT_RPC_RANGE, OPT_THREADS };
 
 int cmd_analyze(int argc, char **argv)
 {
@@ -835,6 +816,7 @@ int cmd_analyze(int argc, char **argv)
 		{"filter", required_argument, NULL, OPT_FILTER},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT},
+		{"threads", required_argument, NULL, OPT_THREADS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -847,6 +829,7 @@ int cmd_analyze(int argc, char **argv)
 	a.out_file = stdout;
 	a.flow_timeout = DEFAULT_FLOW_TIMEOUT;
 	a.out = stdout;
+	a.threads = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
 	const char **paths = xcalloc((size_t)argc + 1, sizeof *paths);
 	int npaths = 0;
 	uint64_t v;
@@ -911,6 +894,11 @@ int cmd_analyze(int argc, char **argv)
 			if (!parse_u64(optarg, 0, 86400 * 365, &v))
 				rw_usage_error("analyze", "--flow-timeout wants seconds (0 or more), not '%s'", optarg);
 			a.flow_timeout = (uint32_t)v;
+			break;
+		case OPT_THREADS:
+			if (!parse_u64(optarg, 1, 2, &v))
+				rw_usage_error("analyze", "--threads wants 1 or 2, not '%s'", optarg);
+			a.threads = (int)v;
 			break;
 		default:
 			rw_bad_option("analyze", argv, c);

@@ -116,6 +116,20 @@ if command -v editcap >/dev/null; then
 else
 	echo "# editcap not installed: clock-offset merge checks skipped"
 fi
+# --threads 2 (a reader thread) and --threads 1 give the same bytes, merged
+# files with a read error among them included
+head -c 3000 "$S/notify-dropped-server.pcap" >"$work/cut.pcap"
+for args in "--json --pdus" "" "--findings-only"; do
+	# shellcheck disable=SC2086
+	"$R" analyze $args --threads 1 "$S/notify-dropped-client.pcap" "$work/cut.pcap" "$S/healthy-server.pcap" \
+		>"$work/t1" 2>&1
+	# shellcheck disable=SC2086
+	"$R" analyze $args --threads 2 "$S/notify-dropped-client.pcap" "$work/cut.pcap" "$S/healthy-server.pcap" \
+		>"$work/t2" 2>&1
+	grep -q "cut.pcap: stopped after" "$work/t1" && cmp -s "$work/t1" "$work/t2" &&
+		rw_pass "--threads 1 and 2 identical (${args:-text})" || rw_fail "--threads differ (${args:-text})"
+done
+expect 2 "analyze --threads 3" "$R" analyze --threads 3 "$S/healthy-server.pcap"
 # capture argument errors that need no privilege
 expect 2 "capture without -i" "$R" capture -w "$work/x.pcap"
 expect 2 "capture bad -s" "$R" capture -i lo -w "$work/x.pcap" -s 99999999
