@@ -129,6 +129,7 @@
 
 #include "live.h"
 #include "privs.h"
+#include "sigwake.h"
 #include "util.h"
 
 #define CMD "capture"
@@ -142,10 +143,6 @@
 #define CAP_TIMEOUT_MS 100		/* the kernel hands over a partly filled block after this */
 #define POLL_MAX_MS 60000
 
-/* The only globals: what the signal handler needs. */
-static volatile sig_atomic_t cap_stop_sig;	/* signal that asked us to stop */
-static volatile sig_atomic_t cap_stats_req;	/* SIGUSR1 seen */
-static volatile sig_atomic_t cap_wake_fd = -1;	/* write end of the self-pipe */
 
 struct cap {
 	/* options */
@@ -168,7 +165,7 @@ struct cap {
 	/* state */
 	struct rw_live lv;
 	int pcap_fd;
-	int wake_rd;
+	struct rw_sigwake sw;	/* signal self-pipe (sigwake.h) */
 	pcap_dumper_t *d;
 	char *cur_name;
 	uint64_t file_bytes;
@@ -225,95 +222,15 @@ static void usage(FILE *out)
 
 /* ---- signals ------------------------------------------------------------ */
 
-static void on_signal(int sig)
-{
-	int saved = errno;
-	if (sig == SIGUSR1)
-		cap_stats_req = 1;
-	else
-		cap_stop_sig = sig;
-	if (cap_wake_fd >= 0) {
-		char b = 0;
-		ssize_t r = write(cap_wake_fd, &b, 1);
-		(void)r;	/* pipe full: a wake-up is already pending */
-	}
-	errno = saved;
-}
-
-static int set_nonblock_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	fl = fcntl(fd, F_GETFD);
-	if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
-		return -1;
-	return 0;
-}
-
+/* SIGINT, SIGTERM, SIGHUP stop; SIGUSR1 asks for statistics (sigwake.h). */
 static const int cap_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
+static const int cap_stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 #define N_SIGNALS (sizeof cap_signals / sizeof cap_signals[0])
+#define N_STOP_SIGNALS (sizeof cap_stop_signals / sizeof cap_stop_signals[0])
 
-struct sigsave {
-	struct sigaction old[N_SIGNALS];
-	struct sigaction old_pipe;
-	int installed;
-};
-
-static int install_signals(struct cap *c, struct sigsave *ss)
+static int cap_stopped(const struct cap *c)
 {
-	int p[2];
-	if (pipe(p) != 0 || set_nonblock_cloexec(p[0]) != 0 || set_nonblock_cloexec(p[1]) != 0) {
-		rw_err(CMD, "cannot create signal pipe: %s", strerror(errno));
-		return -1;
-	}
-	c->wake_rd = p[0];
-	cap_wake_fd = p[1];
-	cap_stop_sig = 0;
-	cap_stats_req = 0;
-
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: poll() must return EINTR */
-	for (size_t i = 0; i < N_SIGNALS; i++) {
-		sigaction(cap_signals[i], NULL, &ss->old[i]);
-		/* Keep SIGHUP ignored under nohup, as tcpdump does. */
-		if (cap_signals[i] == SIGHUP && ss->old[i].sa_handler == SIG_IGN)
-			continue;
-		sigaction(cap_signals[i], &sa, NULL);
-	}
-	/* Write errors (e.g. "-w - | head") surface as EPIPE instead of killing us. */
-	struct sigaction ign;
-	memset(&ign, 0, sizeof ign);
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGPIPE, &ign, &ss->old_pipe);
-	ss->installed = 1;
-	return 0;
-}
-
-static void restore_signals(struct cap *c, struct sigsave *ss)
-{
-	if (!ss->installed)
-		return;
-	for (size_t i = 0; i < N_SIGNALS; i++)
-		sigaction(cap_signals[i], &ss->old[i], NULL);
-	sigaction(SIGPIPE, &ss->old_pipe, NULL);
-	int wfd = cap_wake_fd;
-	cap_wake_fd = -1;
-	close(wfd);
-	close(c->wake_rd);
-	c->wake_rd = -1;
-	ss->installed = 0;
-}
-
-static void drain_wake_pipe(int fd)
-{
-	char buf[64];
-	while (read(fd, buf, sizeof buf) > 0)
-		;
+	return rw_sigwake_any(&c->sw, cap_stop_signals, N_STOP_SIGNALS);
 }
 
 /* ---- option values ------------------------------------------------------ */
@@ -686,11 +603,9 @@ static void capture_loop(struct cap *c)
 {
 	struct pollfd pf[2];
 
-	while (!c->fatal && !cap_stop_sig && !(c->count && c->written >= c->count)) {
-		if (cap_stats_req) {
-			cap_stats_req = 0;
+	while (!c->fatal && !cap_stopped(c) && !(c->count && c->written >= c->count)) {
+		if (rw_sigwake_take(&c->sw, SIGUSR1))
 			print_stats(c);
-		}
 		if (c->rotate_secs) {
 			int64_t per = period_of(c, now_sec());
 			if (per != c->period) {
@@ -707,7 +622,7 @@ static void capture_loop(struct cap *c)
 		pf[0].fd = c->pcap_fd;
 		pf[0].events = POLLIN;
 		pf[0].revents = 0;
-		pf[1].fd = c->wake_rd;
+		pf[1].fd = c->sw.rd;
 		pf[1].events = POLLIN;
 		pf[1].revents = 0;
 		int n = poll(pf, 2, poll_timeout(c));
@@ -719,14 +634,13 @@ static void capture_loop(struct cap *c)
 			break;
 		}
 		if (pf[1].revents)
-			drain_wake_pipe(c->wake_rd);
+			rw_sigwake_drain(&c->sw);
 		if (pf[0].revents)
 			dispatch(c, -1);
 	}
-	if (cap_stats_req) {
-		cap_stats_req = 0;
+	rw_sigwake_drain(&c->sw);
+	if (rw_sigwake_take(&c->sw, SIGUSR1))
 		print_stats(c);
-	}
 	/* Stopped by a signal: keep what is already in the capture buffer,
 	 * including the block the kernel has not handed over yet, which it does
 	 * when CAP_TIMEOUT_MS run out: wait for that (twice, to be sure). */
@@ -933,17 +847,15 @@ static int run(struct cap *c)
 int cmd_capture(int argc, char **argv)
 {
 	struct cap c;
-	struct sigsave ss;
 	char err[RW_LIVE_ERRLEN];
 	int list = 0;
 
 	memset(&c, 0, sizeof c);
-	memset(&ss, 0, sizeof ss);
 	c.snaplen = RW_SNAPLEN_DEFAULT;
 	c.promisc = 1;
 	c.buffer_kib = RW_BUFFER_KIB_DEFAULT;
 	c.pcap_fd = -1;
-	c.wake_rd = -1;
+	c.sw.rd = -1;
 
 	parse_args(&c, argc, argv, &list);
 	if (list) {
@@ -963,13 +875,15 @@ int cmd_capture(int argc, char **argv)
 	validate(&c);
 
 	int rc = RW_EXIT_USAGE;
-	if (install_signals(&c, &ss) == 0)
+	if (rw_sigwake_install(&c.sw, cap_signals, N_SIGNALS, err, sizeof err) != 0)
+		rw_err(CMD, "%s", err);
+	else
 		rc = run(&c);
 
 	if (c.d)
 		pcap_dump_close(c.d);	/* error paths only; run() closes normally */
 	rw_live_close(&c.lv);
-	restore_signals(&c, &ss);
+	rw_sigwake_restore(&c.sw);
 	if (c.ring_names) {
 		for (size_t i = 0; i < c.ring; i++)
 			free(c.ring_names[i]);

@@ -22,8 +22,8 @@
  * `rpcwatch analyze FILE`) and the screen holds until q.  `p` stops reading
  * (live: the kernel buffers meanwhile; losses show as drops).
  *
- * Terminal safety: SIGINT/SIGTERM/SIGHUP set a flag and wake poll() through
- * a self-pipe, and the loop ends normally (endwin); SIGSEGV/SIGBUS/SIGFPE/
+ * Terminal safety: SIGINT/SIGTERM/SIGHUP write a byte to a self-pipe that wakes
+ * poll() (sigwake.h), and the loop ends normally (endwin); SIGSEGV/SIGBUS/SIGFPE/
  * SIGILL/SIGABRT call endwin() and re-raise with the default action.
  */
 #include "config.h"
@@ -47,6 +47,7 @@
 #include "live.h"
 #include "model.h"
 #include "privs.h"
+#include "sigwake.h"
 #include "util.h"
 
 #define CMD "watch"
@@ -56,9 +57,8 @@
 #define REFRESH_US 200000		/* model snapshots at most this often while packets flow */
 #define TICK_MS 250
 
-/* The only globals: what the signal handlers need. */
-static volatile sig_atomic_t wt_stop_sig;
-static volatile sig_atomic_t wt_wake_fd = -1;
+/* The only global: what the crash handler needs (the stop signals' self-pipe
+ * is sigwake.c's). */
 static volatile sig_atomic_t wt_curses_on;
 
 enum mode { M_MAIN = 0, M_HELP, M_DETAIL, M_FILTER, M_WRITE };
@@ -95,7 +95,7 @@ struct watch {
 	struct rw_live lv;
 	pcap_t *off;
 	int pcap_fd;
-	int wake_rd;
+	struct rw_sigwake *sw;		/* stop signals (sigwake.h); cmd_watch's storage */
 	int eof;
 	char src_err[RW_LIVE_ERRLEN];
 	char privs[RW_LIVE_ERRLEN];	/* what the privilege drop did */
@@ -171,18 +171,8 @@ static const char *duration(double s, char *buf, size_t n)
 
 /* ---- signals ------------------------------------------------------------------------ */
 
-static void on_stop(int sig)
-{
-	int saved = errno;
-	wt_stop_sig = sig;
-	if (wt_wake_fd >= 0) {
-		char b = 0;
-		ssize_t r = write(wt_wake_fd, &b, 1);
-		(void)r;
-	}
-	errno = saved;
-}
-
+/* Stop signals go through the self-pipe (sigwake.h); crash signals restore
+ * the terminal and re-raise with the default action. */
 static void on_crash(int sig)
 {
 	if (wt_curses_on) {
@@ -199,51 +189,26 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define N_CRASH (sizeof crash_signals / sizeof crash_signals[0])
 
 struct sigsave {
-	struct sigaction stop[N_STOP], crash[N_CRASH], pipe;
+	struct rw_sigwake sw;
+	struct sigaction crash[N_CRASH];
 	int installed;
 };
 
-static int set_nonblock_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	fl = fcntl(fd, F_GETFD);
-	if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
-		return -1;
-	return 0;
-}
-
 static int install_signals(struct watch *w, struct sigsave *ss)
 {
-	int p[2];
-	if (pipe(p) != 0 || set_nonblock_cloexec(p[0]) != 0 || set_nonblock_cloexec(p[1]) != 0) {
-		rw_err(CMD, "cannot create signal pipe: %s", strerror(errno));
+	char err[RW_LIVE_ERRLEN];
+	if (rw_sigwake_install(&ss->sw, stop_signals, N_STOP, err, sizeof err) != 0) {
+		rw_err(CMD, "%s", err);
 		return -1;
 	}
-	w->wake_rd = p[0];
-	wt_wake_fd = p[1];
-	wt_stop_sig = 0;
+	w->sw = &ss->sw;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;
-	sa.sa_flags = 0;	/* poll() must return EINTR */
-	for (size_t i = 0; i < N_STOP; i++) {
-		sigaction(stop_signals[i], NULL, &ss->stop[i]);
-		if (stop_signals[i] == SIGHUP && ss->stop[i].sa_handler == SIG_IGN)
-			continue;
-		sigaction(stop_signals[i], &sa, NULL);
-	}
 	sa.sa_handler = on_crash;
 	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
 	for (size_t i = 0; i < N_CRASH; i++)
 		sigaction(crash_signals[i], &sa, &ss->crash[i]);
-	struct sigaction ign;
-	memset(&ign, 0, sizeof ign);
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGPIPE, &ign, &ss->pipe);
 	ss->installed = 1;
 	return 0;
 }
@@ -252,16 +217,10 @@ static void restore_signals(struct watch *w, struct sigsave *ss)
 {
 	if (!ss->installed)
 		return;
-	for (size_t i = 0; i < N_STOP; i++)
-		sigaction(stop_signals[i], &ss->stop[i], NULL);
 	for (size_t i = 0; i < N_CRASH; i++)
 		sigaction(crash_signals[i], &ss->crash[i], NULL);
-	sigaction(SIGPIPE, &ss->pipe, NULL);
-	int wfd = wt_wake_fd;
-	wt_wake_fd = -1;
-	close(wfd);
-	close(w->wake_rd);
-	w->wake_rd = -1;
+	rw_sigwake_restore(&ss->sw);
+	w->sw = NULL;
 	ss->installed = 0;
 }
 
@@ -1400,20 +1359,13 @@ static void stop_curses(struct watch *w)
 	w->scr = NULL;
 }
 
-static void drain(int fd)
-{
-	char buf[64];
-	while (read(fd, buf, sizeof buf) > 0)
-		;
-}
-
 static void run_loop(struct watch *w)
 {
 	w->t_start = w->rate_t = mono();
 	w->need_draw = 1;
 	if (w->privs[0])
 		set_status(w, 10, w->privs);
-	while (!wt_stop_sig && !w->quit) {
+	while (!rw_sigwake_any(w->sw, stop_signals, N_STOP) && !w->quit) {
 		double now = mono();
 		int timeout = TICK_MS;
 		if (w->file && !w->eof && !w->paused) {
@@ -1453,7 +1405,7 @@ static void run_loop(struct watch *w)
 		int n = 0;
 		pf[n].fd = STDIN_FILENO;
 		pf[n++].events = POLLIN;
-		pf[n].fd = w->wake_rd;
+		pf[n].fd = w->sw->rd;
 		pf[n++].events = POLLIN;
 		if (w->iface && !w->paused) {
 			pf[n].fd = w->pcap_fd;
@@ -1472,7 +1424,7 @@ static void run_loop(struct watch *w)
 			}
 		}
 		if (r > 0 && pf[1].revents)
-			drain(w->wake_rd);
+			rw_sigwake_drain(w->sw);
 		if (r > 0 && n > 2 && pf[2].revents) {
 			int got = pcap_dispatch(w->lv.p, 1000, live_cb, (u_char *)w);
 			if (got < 0 && got != PCAP_ERROR_BREAK) {
@@ -1507,7 +1459,6 @@ int cmd_watch(int argc, char **argv)
 	w.dopts.range_lo = 49152;
 	w.dopts.range_hi = 65535;
 	w.pcap_fd = -1;
-	w.wake_rd = -1;
 	parse_args(&w, argc, argv);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		rw_err(CMD, "needs a terminal; without one record with 'rpcwatch capture -i IFACE -w FILE' and "
