@@ -33,7 +33,6 @@ rw_need_root
 for c in nft ethtool ss rpcclient; do command -v "$c" >/dev/null || missing "$c"; done
 [ -x /usr/bin/python3 ] || missing /usr/bin/python3
 /usr/bin/python3 -c 'import impacket' 2>/dev/null || missing "python3-impacket"
-SAMBA_DCERPCD=/usr/libexec/samba/samba-dcerpcd
 [ -x "$SAMBA_DCERPCD" ] || missing "samba (samba-dcerpcd)"
 RPCDUMP=""
 for f in /usr/share/doc/python3-impacket/examples/rpcdump.py /usr/bin/impacket-rpcdump; do
@@ -53,33 +52,8 @@ EMSMDB=a4f1db00-ca47-1067-b31f-00dd010662da
 lab_up || { echo "FAIL: lab did not come up"; exit 1; }
 
 # samba-dcerpcd as in scenario.sh's start_samba: own smb.conf and state under $W
-d=$W/samba
-for sub in private lock state cache pid ncalrpc bind-dns log; do mkdir -p "$d/$sub"; done
-cat >"$d/smb.conf" <<EOF
-[global]
-	netbios name = RWLABSRV
-	workgroup = RWLAB
-	server role = standalone server
-	interfaces = s0
-	bind interfaces only = yes
-	private dir = $d/private
-	lock directory = $d/lock
-	state directory = $d/state
-	cache directory = $d/cache
-	pid directory = $d/pid
-	ncalrpc dir = $d/ncalrpc
-	binddns dir = $d/bind-dns
-	log file = $d/log/log.%m
-	passdb backend = tdbsam:$d/private/passdb.tdb
-	rpc start on demand helpers = false
-	rpc server dynamic port range = $LAB_SAMBA_PORTS
-	load printers = no
-	printcap name = /dev/null
-	disable spoolss = yes
-EOF
-ip netns exec "$LAB_SNS" "$SAMBA_DCERPCD" --libexec-rpcds -F --no-process-group --debug-stdout -d 1 \
-	--configfile="$d/smb.conf" </dev/null >"$W/samba.log" 2>&1 &
-RW_BG_PIDS="$RW_BG_PIDS $!"
+lab_samba_conf "$W/samba" RWLABSRV s0
+lab_start_dcerpcd "$W/samba" "$W/samba.log" --no-process-group
 lab_wait_listen server tcp 135 || { echo "FAIL: samba-dcerpcd did not listen on 135: $(tail -3 "$W/samba.log")"; exit 1; }
 # the rpcd helpers register their endpoints a moment later: wait until the list stops growing
 prev=-1

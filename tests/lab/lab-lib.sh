@@ -154,6 +154,48 @@ LAB_CAP_TOOL=rpcwatch
 
 # lab_capture_start client|server FILE ERRFILE [FILTER] : rpcwatch capture on c0/s0
 # (default filter $LAB_BPF), falling back to tcpdump (and saying so) if it fails
+# lab_samba_conf DIR NETBIOS-NAME INTERFACES : a private Samba configuration,
+# DIR/smb.conf, with every state directory under DIR and the dynamic RPC
+# ports pinned to $LAB_SAMBA_PORTS; append to [global] or add shares after.
+SAMBA_DCERPCD=/usr/libexec/samba/samba-dcerpcd
+lab_samba_conf() {
+	local d=$1 sub
+	for sub in private lock state cache pid ncalrpc bind-dns log share; do mkdir -p "$d/$sub"; done
+	cat >"$d/smb.conf" <<-EOF
+	[global]
+		netbios name = $2
+		workgroup = RWLAB
+		server role = standalone server
+		interfaces = $3
+		bind interfaces only = yes
+		private dir = $d/private
+		lock directory = $d/lock
+		state directory = $d/state
+		cache directory = $d/cache
+		pid directory = $d/pid
+		ncalrpc dir = $d/ncalrpc
+		binddns dir = $d/bind-dns
+		log file = $d/log/log.%m
+		passdb backend = tdbsam:$d/private/passdb.tdb
+		rpc start on demand helpers = false
+		rpc server dynamic port range = ${LAB_SAMBA_PORTS}
+		load printers = no
+		printcap name = /dev/null
+		disable spoolss = yes
+	EOF
+}
+
+# lab_start_dcerpcd DIR LOG [OPTION...] : samba-dcerpcd with DIR/smb.conf in the
+# server namespace, output to LOG, killed at exit; its pid in LAB_DCERPCD_PID
+lab_start_dcerpcd() {
+	local d=$1 log=$2
+	shift 2
+	ip netns exec "$LAB_SNS" "$SAMBA_DCERPCD" --libexec-rpcds -F --debug-stdout -d 1 "$@" \
+		--configfile="$d/smb.conf" </dev/null >"$log" 2>&1 &
+	LAB_DCERPCD_PID=$!
+	RW_BG_PIDS="$RW_BG_PIDS $LAB_DCERPCD_PID"
+}
+
 lab_capture_start() {
 	local side=$1 file=$2 err=$3 bpf=${4:-$LAB_BPF} ifc=c0 pid
 	[ "$side" = server ] && ifc=s0

@@ -26,7 +26,6 @@ rw_need_root
 for c in nft ethtool ss; do command -v "$c" >/dev/null || missing "$c"; done
 [ -x /usr/bin/python3 ] || missing /usr/bin/python3
 /usr/bin/python3 -c 'import impacket' 2>/dev/null || missing "python3-impacket"
-SAMBA_DCERPCD=/usr/libexec/samba/samba-dcerpcd
 [ -x "$SAMBA_DCERPCD" ] || missing "samba (samba-dcerpcd)"
 SMBD=$(command -v smbd || echo /usr/sbin/smbd)
 [ -x "$SMBD" ] || missing "samba (smbd)"
@@ -76,37 +75,15 @@ lab_wait_line "$W/listen.log" '^listening' 50 || { echo "FAIL: listeners: $(cat 
 # each in its own process group (no --no-process-group): smbd signals its whole group when
 # it stops, which would otherwise include this script and whoever runs it
 d=$W/samba
-for sub in private lock state cache pid ncalrpc bind-dns log share; do mkdir -p "$d/$sub"; done
-cat >"$d/smb.conf" <<EOF
-[global]
-	netbios name = RWPOSTOFFICE
-	workgroup = RWLAB
-	server role = standalone server
-	interfaces = $SMB/24
-	bind interfaces only = yes
-	private dir = $d/private
-	lock directory = $d/lock
-	state directory = $d/state
-	cache directory = $d/cache
-	pid directory = $d/pid
-	ncalrpc dir = $d/ncalrpc
-	binddns dir = $d/bind-dns
-	log file = $d/log/log.%m
-	passdb backend = tdbsam:$d/private/passdb.tdb
-	rpc start on demand helpers = false
-	rpc server dynamic port range = $LAB_SAMBA_PORTS
-	load printers = no
-	printcap name = /dev/null
-	disable spoolss = yes
+lab_samba_conf "$d" RWPOSTOFFICE "$SMB/24"
+cat >>"$d/smb.conf" <<EOF
 	smb ports = 445 139
 [MAILDAT\$]
 	path = $d/share
 	read only = no
 	guest ok = yes
 EOF
-ip netns exec "$LAB_SNS" "$SAMBA_DCERPCD" --libexec-rpcds -F --debug-stdout -d 1 \
-	--configfile="$d/smb.conf" </dev/null >"$W/dcerpcd.log" 2>&1 &
-RW_BG_PIDS="$RW_BG_PIDS $!"
+lab_start_dcerpcd "$d" "$W/dcerpcd.log"
 ip netns exec "$LAB_SNS" "$SMBD" -F --debug-stdout -d 1 \
 	--configfile="$d/smb.conf" </dev/null >"$W/smbd.log" 2>&1 &
 RW_BG_PIDS="$RW_BG_PIDS $!"

@@ -89,36 +89,11 @@ start_exchange() {
 
 # start_samba : samba-dcerpcd as the endpoint mapper on 198.18.2.20:135, its
 # dynamic ports pinned to $LAB_SAMBA_PORTS; own smb.conf and state under $WORK
-SAMBA_DCERPCD=/usr/libexec/samba/samba-dcerpcd
 start_samba() {
 	[ -x "$SAMBA_DCERPCD" ] || rw_skip "$SAMBA_DCERPCD not installed (Debian package samba)"
-	local d=$WORK/samba sub
-	for sub in private lock state cache pid ncalrpc bind-dns log; do mkdir -p "$d/$sub"; done
-	cat >"$d/smb.conf" <<-EOF
-	[global]
-		netbios name = RWLABSRV
-		workgroup = RWLAB
-		server role = standalone server
-		interfaces = s0
-		bind interfaces only = yes
-		private dir = $d/private
-		lock directory = $d/lock
-		state directory = $d/state
-		cache directory = $d/cache
-		pid directory = $d/pid
-		ncalrpc dir = $d/ncalrpc
-		binddns dir = $d/bind-dns
-		log file = $d/log/log.%m
-		passdb backend = tdbsam:$d/private/passdb.tdb
-		rpc start on demand helpers = false
-		rpc server dynamic port range = ${LAB_SAMBA_PORTS}
-		load printers = no
-		printcap name = /dev/null
-		disable spoolss = yes
-	EOF
-	ip netns exec "$LAB_SNS" "$SAMBA_DCERPCD" --libexec-rpcds -F --no-process-group --debug-stdout -d 1 \
-		--configfile="$d/smb.conf" </dev/null >"$WORK/server.log" 2>&1 &
-	SRV_PID=$!; RW_BG_PIDS="$RW_BG_PIDS $SRV_PID"
+	lab_samba_conf "$WORK/samba" RWLABSRV s0
+	lab_start_dcerpcd "$WORK/samba" "$WORK/server.log" --no-process-group
+	SRV_PID=$LAB_DCERPCD_PID
 	lab_wait_listen server tcp 135 || { echo "FAIL: samba-dcerpcd did not listen on 135: $(tail -3 "$WORK/server.log")"; exit 1; }
 	# the rpcd helpers register their endpoints a moment later
 	local n
