@@ -289,6 +289,8 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null; then
 	check "live: evidence file belongs to the -Z user" sh -c "[ \"\$(stat -c %U '$work/pub/live.pcap')\" = nobody ]"
 	keys lv q
 	check "live: q quits" wait_for lv '^EXIT=0$'
+	check "live: pcap_stats line on exit" \
+		wait_for lv '^rpcwatch watch: [1-9][0-9]* packets? read, [1-9][0-9]* received by filter, 0 dropped by kernel,'
 else
 	echo "# live part skipped: needs root and iproute2 (network namespaces)"
 fi
