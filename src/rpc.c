@@ -44,24 +44,29 @@ struct rpc_scratch {
 };
 
 /* What matching a notification needs of a registration, and no more: the
- * ring holds REG_TABLE_MAX of them, so its size is most of the engine's
- * memory on a long capture (72 bytes a slot, not the 208 of a whole event). */
+ * ring holds up to REG_TABLE_MAX of them, so its size is most of the engine's
+ * memory on a long capture (48 bytes a slot, not the 208 of a whole event).
+ * The ring starts small and doubles (REG_TABLE_FIRST slots first) until it
+ * holds REG_TABLE_MAX; only then does it wrap.  The hash buckets are as many
+ * as the slots, and a chain lists its registrations newest first whatever
+ * the number of buckets, so growing does not change which one matches. */
 #define REG_CTX_INLINE 16		/* cbContext is at most 16 unless the server says ecTooBig */
+#define REG_TABLE_FIRST 1024
 struct reg_slot {
 	uint32_t next_addr, next_ctx;	/* hash chains: index + 1 */
-	uint32_t h_addr, h_ctx;
-	uint32_t reg_id;
+	uint32_t reg_id;		/* 0: slot unused (the engine numbers from 1) */
 	uint16_t cb_port;
-	uint8_t used;
 	uint8_t context_len;		/* <= RPC_CONTEXT_MAX */
 	struct addr cb_ip;
-	uint8_t ctx[REG_CTX_INLINE];	/* the context when it fits ... */
-	uint8_t *ctx_ext;		/* ... else a malloc'd copy */
+	uint8_t ctx[REG_CTX_INLINE];	/* the context when it fits, else in e->reg_ext[slot] */
 };
 
 _Static_assert(RPC_CONTEXT_MAX <= 255, "reg_slot.context_len is a byte");
 
-static const uint8_t *reg_context(const struct reg_slot *r) { return r->ctx_ext ? r->ctx_ext : r->ctx; }
+static const uint8_t *reg_context(const struct rpc_engine *e, const struct reg_slot *r)
+{
+	return r->context_len > REG_CTX_INLINE ? e->reg_ext[r - e->regs] : r->ctx;
+}
 
 _Static_assert((REG_TABLE_MAX & (REG_TABLE_MAX - 1)) == 0, "hash buckets: a power of two");
 static uint32_t reg_bucket(const struct rpc_engine *e, uint32_t h) { return h & (e->hbuckets - 1); }
@@ -89,9 +94,10 @@ void rpc_engine_free(struct rpc_engine *e)
 	dce_cl_free(e);
 	free(e->scratch);
 	free(e->eps);
-	if (e->regs)
+	if (e->reg_ext)
 		for (uint32_t i = 0; i < e->reg_cap; i++)
-			free(e->regs[i].ctx_ext);
+			free(e->reg_ext[i]);
+	free(e->reg_ext);
 	free(e->regs);
 	free(e->h_addr);
 	free(e->h_ctx);
@@ -231,56 +237,102 @@ static void chain_unlink(uint32_t *heads, struct reg_slot *regs, uint32_t bucket
 	}
 }
 
+static uint32_t slot_h_addr(const struct rpc_engine *e, const struct reg_slot *r)
+{
+	return reg_bucket(e, addr_key(&r->cb_ip, r->cb_port));
+}
+
+static uint32_t slot_h_ctx(const struct rpc_engine *e, const struct reg_slot *r)
+{
+	return reg_bucket(e, hash_bytes(reg_context(e, r), r->context_len, 2166136261u));
+}
+
+static void chain_push(struct rpc_engine *e, uint32_t idx)
+{
+	struct reg_slot *r = &e->regs[idx];
+	uint32_t ha = slot_h_addr(e, r), hc = slot_h_ctx(e, r);
+	r->next_addr = e->h_addr[ha];
+	e->h_addr[ha] = idx + 1;
+	r->next_ctx = e->h_ctx[hc];
+	e->h_ctx[hc] = idx + 1;
+}
+
+/* Room for one more registration before the ring wraps: double the slots
+ * (and buckets, rebuilt oldest first so chains stay newest first).  Returns 0
+ * when out of memory (the table is then unchanged and wraps early). */
+static int reg_grow(struct rpc_engine *e)
+{
+	uint32_t nc = e->reg_cap ? e->reg_cap * 2 : (REG_TABLE_FIRST < REG_TABLE_MAX ? REG_TABLE_FIRST : REG_TABLE_MAX);
+	struct reg_slot *regs = realloc(e->regs, (size_t)nc * sizeof *regs);
+	if (!regs)
+		return 0;
+	e->regs = regs;
+	memset(regs + e->reg_cap, 0, (size_t)(nc - e->reg_cap) * sizeof *regs);
+	if (e->reg_ext) {
+		uint8_t **x = realloc(e->reg_ext, (size_t)nc * sizeof *x);
+		if (!x)
+			return 0;
+		memset(x + e->reg_cap, 0, (size_t)(nc - e->reg_cap) * sizeof *x);
+		e->reg_ext = x;
+	}
+	uint32_t *ha = calloc(nc, sizeof *ha), *hc = calloc(nc, sizeof *hc);
+	if (!ha || !hc) {
+		free(ha);
+		free(hc);
+		return 0;
+	}
+	free(e->h_addr);
+	free(e->h_ctx);
+	e->h_addr = ha;
+	e->h_ctx = hc;
+	e->hbuckets = nc;
+	e->reg_cap = nc;
+	for (uint32_t i = 0; i < e->nregs; i++)	/* not wrapped yet: slot order is age order */
+		chain_push(e, i);
+	return 1;
+}
+
 static void reg_add(struct rpc_engine *e, const struct rpc_notify_reg_ev *ev)
 {
-	if (!e->regs) {
-		e->reg_cap = REG_TABLE_MAX;
-		e->hbuckets = REG_TABLE_MAX;
-		e->regs = calloc(e->reg_cap, sizeof *e->regs);
-		e->h_addr = calloc(e->hbuckets, sizeof *e->h_addr);
-		e->h_ctx = calloc(e->hbuckets, sizeof *e->h_ctx);
-		if (!e->regs || !e->h_addr || !e->h_ctx) {
-			free(e->regs);
-			free(e->h_addr);
-			free(e->h_ctx);
-			e->regs = NULL;
-			e->h_addr = e->h_ctx = NULL;
-			return;
-		}
-	}
+	if (e->nregs == e->reg_cap && e->reg_cap < REG_TABLE_MAX && !e->reg_wrapped && reg_grow(e))
+		e->reg_next = e->nregs;
+	if (!e->reg_cap)
+		return;
+	if (ev->context_len > REG_CTX_INLINE && !e->reg_ext)
+		e->reg_ext = calloc(e->reg_cap, sizeof *e->reg_ext);
 	uint32_t idx = e->reg_next;
 	e->reg_next = (e->reg_next + 1) % e->reg_cap;
 	struct reg_slot *r = &e->regs[idx];
-	if (r->used) {	/* the ring wrapped: forget the oldest registration */
+	if (r->reg_id) {	/* the ring wrapped: forget the oldest registration */
+		e->reg_wrapped = 1;	/* slot order is no longer age order: no more growing */
 		e->st.capped++;
-		chain_unlink(e->h_addr, e->regs, r->h_addr, idx, 0);
-		chain_unlink(e->h_ctx, e->regs, r->h_ctx, idx, 1);
+		chain_unlink(e->h_addr, e->regs, slot_h_addr(e, r), idx, 0);
+		chain_unlink(e->h_ctx, e->regs, slot_h_ctx(e, r), idx, 1);
 		e->ctx_len_regs[r->context_len]--;
 	} else {
 		e->nregs++;
 	}
-	free(r->ctx_ext);
+	if (e->reg_ext) {
+		free(e->reg_ext[idx]);
+		e->reg_ext[idx] = NULL;
+	}
 	memset(r, 0, sizeof *r);
-	r->used = 1;
 	r->reg_id = ev->reg_id;
 	r->cb_ip = ev->cb_ip;
 	r->cb_port = ev->cb_port;
 	r->context_len = (uint8_t)ev->context_len;
 	if (ev->context_len > REG_CTX_INLINE) {
-		r->ctx_ext = malloc(ev->context_len);
-		if (!r->ctx_ext) {	/* out of memory: keep what fits, it will not match */
+		uint8_t *x = e->reg_ext ? malloc(ev->context_len) : NULL;
+		if (x) {
+			e->reg_ext[idx] = x;
+		} else {	/* out of memory: keep what fits, it will not match */
 			e->st.capped++;
 			r->context_len = REG_CTX_INLINE;
 		}
 	}
-	memcpy(r->ctx_ext ? r->ctx_ext : r->ctx, ev->context, r->context_len);
+	memcpy(r->context_len > REG_CTX_INLINE ? e->reg_ext[idx] : r->ctx, ev->context, r->context_len);
 	e->ctx_len_regs[r->context_len]++;
-	r->h_addr = reg_bucket(e, addr_key(&ev->cb_ip, ev->cb_port));
-	r->h_ctx = reg_bucket(e, hash_bytes(ev->context, ev->context_len, 2166136261u));
-	r->next_addr = e->h_addr[r->h_addr];
-	e->h_addr[r->h_addr] = idx + 1;
-	r->next_ctx = e->h_ctx[r->h_ctx];
-	e->h_ctx[r->h_ctx] = idx + 1;
+	chain_push(e, idx);
 }
 
 /* A UDP datagram that is not DCE/RPC: is it a push notification? */
@@ -295,7 +347,7 @@ static void check_notification(struct rpc_engine *e, const struct pkt *p)
 		for (uint32_t i = e->h_addr[reg_bucket(e, addr_key(&p->dst, p->dport))]; i; i = e->regs[i - 1].next_addr) {
 			const struct reg_slot *r = &e->regs[i - 1];
 			if (r->cb_port == p->dport && addr_eq(&r->cb_ip, &p->dst)) {
-				int c = r->context_len == p->payload_len && !memcmp(reg_context(r), p->payload, p->payload_len);
+				int c = r->context_len == p->payload_len && !memcmp(reg_context(e, r), p->payload, p->payload_len);
 				if (!best || c > m_ctx) {
 					best = r;
 					m_addr = 1;
@@ -310,7 +362,7 @@ static void check_notification(struct rpc_engine *e, const struct pkt *p)
 			uint32_t hb = reg_bucket(e, hash_bytes(p->payload, p->payload_len, 2166136261u));
 			for (uint32_t i = e->h_ctx[hb]; i; i = e->regs[i - 1].next_ctx) {
 				const struct reg_slot *r = &e->regs[i - 1];
-				if (r->context_len == p->payload_len && !memcmp(reg_context(r), p->payload, p->payload_len)) {
+				if (r->context_len == p->payload_len && !memcmp(reg_context(e, r), p->payload, p->payload_len)) {
 					best = r;
 					m_ctx = 1;
 					m_addr = r->cb_port == p->dport && addr_eq(&r->cb_ip, &p->dst);

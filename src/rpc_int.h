@@ -83,11 +83,14 @@ struct rpc_engine {
 	/* EMSMDB servers seen (for unmatched notification candidates) */
 	struct addr emsmdb_srv[64];
 	size_t n_emsmdb_srv;
-	/* push registrations: ring + two hash indexes */
+	/* push registrations: ring + two hash indexes (rpc.c: it grows up to
+	 * REG_TABLE_MAX slots, then wraps) */
 	struct reg_slot *regs;
 	uint32_t nregs, reg_next, reg_cap;
+	uint8_t reg_wrapped;		/* the ring has overwritten a slot: it no longer grows */
+	uint8_t **reg_ext;		/* per slot: a context longer than the slot holds (NULL until one is seen) */
 	uint32_t *h_addr, *h_ctx;	/* bucket heads: index + 1, 0 = empty */
-	uint32_t hbuckets;		/* a power of two */
+	uint32_t hbuckets;		/* a power of two, as many as slots */
 	uint32_t ctx_len_regs[RPC_CONTEXT_MAX + 1];	/* registrations held, by context length */
 	uint32_t next_reg_id;
 	struct rpc_scratch *scratch;	/* decoder results (rpc.c) */
