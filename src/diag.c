@@ -35,27 +35,44 @@ static const char *const role_names[] = {NULL, "epm", "dynamic", "pinned", "noti
 
 enum ev_kind { E_NONE = 0, E_OPEN, E_CLOSED, E_PROHIBITED, E_UNREACH, E_FILTERED };
 
+/* An endpoint: what every endpoint needs, 48 bytes (every client's
+ * notification callback port is one, so there can be as many as sessions).
+ * What only an endpoint with something to say needs (negative evidence,
+ * resets, forged-reset verdicts) is a struct dep_more, allocated on first use. */
 struct dep {
+	uint64_t first_frame, first_ts_us;
+	uint32_t attempts;
+	uint32_t more;			/* index + 1 into diag.more, 0 = none */
 	struct addr srv;
 	uint8_t proto;
+	uint8_t role : 4;
+	uint8_t open : 1;		/* a flow to it was answered (seen[E_OPEN]) */
+	uint8_t open_ttl;		/* TTL of the server's SYN-ACK */
 	uint16_t port;
-	uint8_t role;
-	char iface[48];
-	uint32_t attempts;
-	uint32_t seen[6];		/* flows per ev_kind */
+	uint16_t iface;			/* index into diag.ifn, 0 = "" */
+};
+
+struct dep_more {
+	uint32_t seen[6];		/* flows per ev_kind (E_CLOSED and up) */
+	uint32_t syns;			/* SYNs of the flows that got no response */
+	uint8_t syn_retx;		/* one of them retransmitted its SYN */
 	const char *reason;		/* of the strongest negative evidence */
 	uint8_t has_by, ttl;
 	struct addr by;
-	uint32_t nev;
-	struct diag_evidence ev[DIAG_MAX_EVIDENCE];
-	uint64_t first_frame, first_ts_us;
-	uint8_t open_ttl;		/* TTL of the server's SYN-ACK */
 	uint8_t rst_ttl;		/* TTL of the first reset in its name */
-	uint64_t rst_frame, rst_ts_us;
 	uint8_t forged;			/* FORGED_*: the reset did not come from the server */
 	uint8_t server_ttl;		/* FORGED_TTL: the server's own TTL */
 	uint8_t forged_file;		/* FORGED_VANTAGE: the server-side capture lacking it */
+	uint32_t nev;
+	struct diag_evidence ev[DIAG_MAX_EVIDENCE];
+	uint64_t rst_frame, rst_ts_us;
 };
+
+/* Interface names of endpoints, each kept once (an endpoint holds an index). */
+struct dname {
+	char s[48];
+};
+#define DIAG_MAX_NAMES 65535		/* uint16_t index, 0 = "" */
 
 enum { FORGED_NO = 0, FORGED_TTL, FORGED_VANTAGE };
 
@@ -98,6 +115,12 @@ struct diag {
 	size_t neps, capeps;
 	uint32_t *hidx;			/* open addressing: index + 1 */
 	size_t hcap;
+	struct dep_more *more;		/* endpoints' details, allocated on first use */
+	size_t nmore, capmore;
+	struct dname *ifn;		/* interface names; ifn[0] is "" */
+	size_t nifn, capifn;
+	uint16_t *ifh;			/* open addressing over ifn: index, 0 = empty */
+	size_t ifhcap;
 	struct diag_finding *fs;
 	size_t nfs, capfs;
 	uint64_t dropped;
@@ -140,6 +163,9 @@ void diag_free(struct diag *d)
 		return;
 	free(d->eps);
 	free(d->hidx);
+	free(d->more);
+	free(d->ifn);
+	free(d->ifh);
 	free(d->fs);
 	free(d->regs);
 	free(d->tr);
@@ -245,12 +271,92 @@ static void add_ev(struct diag_evidence *ev, uint32_t *n, uint64_t frame, uint64
 	}
 }
 
-static void set_role(struct dep *x, uint8_t role, const char *iface)
+static const struct dep_more no_more;
+
+/* An endpoint's details for reading: zeros when it has none. */
+static const struct dep_more *more_of(const struct diag *d, const struct dep *x)
 {
-	if (role > x->role || (role == x->role && !x->iface[0]))
+	return x->more ? &d->more[x->more - 1] : &no_more;
+}
+
+/* An endpoint's details for writing, created on first use; NULL when out of memory. */
+static struct dep_more *more_get(struct diag *d, struct dep *x)
+{
+	if (x->more)
+		return &d->more[x->more - 1];
+	void *m = grow(d->more, d->nmore, &d->capmore, sizeof *d->more, 16);
+	if (!m)
+		return NULL;
+	d->more = m;
+	memset(&d->more[d->nmore], 0, sizeof *d->more);
+	x->more = (uint32_t)++d->nmore;
+	return &d->more[d->nmore - 1];
+}
+
+static const char *iface_of(const struct diag *d, const struct dep *x)
+{
+	return x->iface ? d->ifn[x->iface].s : "";
+}
+
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+/* The index of name s (truncated to 47 bytes, as the endpoint's copy was),
+ * added if new; 0 when the table is full or out of memory. */
+static uint16_t name_index(struct diag *d, const char *s)
+{
+	struct dname n;
+	snprintf(n.s, sizeof n.s, "%s", s);
+	if (d->ifhcap) {
+		for (size_t j = str_hash(n.s) & (d->ifhcap - 1); d->ifh[j]; j = (j + 1) & (d->ifhcap - 1))
+			if (!strcmp(d->ifn[d->ifh[j]].s, n.s))
+				return d->ifh[j];
+	}
+	if (d->nifn >= DIAG_MAX_NAMES)
+		return 0;
+	size_t need = d->nifn ? d->nifn : 1;	/* slot 0 is "" */
+	void *v = grow(d->ifn, need, &d->capifn, sizeof *d->ifn, 16);
+	if (!v)
+		return 0;
+	d->ifn = v;
+	if (!d->nifn) {
+		d->ifn[0].s[0] = 0;
+		d->nifn = 1;
+	}
+	if ((d->nifn + 1) * 2 > d->ifhcap) {
+		size_t nc = d->ifhcap ? d->ifhcap * 2 : 32;
+		uint16_t *h = calloc(nc, sizeof *h);
+		if (!h)
+			return 0;
+		for (size_t i = 1; i < d->nifn; i++) {
+			size_t j = str_hash(d->ifn[i].s) & (nc - 1);
+			while (h[j])
+				j = (j + 1) & (nc - 1);
+			h[j] = (uint16_t)i;
+		}
+		free(d->ifh);
+		d->ifh = h;
+		d->ifhcap = nc;
+	}
+	size_t j = str_hash(n.s) & (d->ifhcap - 1);
+	while (d->ifh[j])
+		j = (j + 1) & (d->ifhcap - 1);
+	d->ifn[d->nifn] = n;
+	d->ifh[j] = (uint16_t)d->nifn;
+	return (uint16_t)d->nifn++;
+}
+
+static void set_role(struct diag *d, struct dep *x, uint8_t role, const char *iface)
+{
+	if (role > x->role || (role == x->role && !x->iface))
 		x->role = role == R_NOTIFY && x->role ? x->role : role;
-	if (iface && iface[0] && !x->iface[0])
-		snprintf(x->iface, sizeof x->iface, "%s", iface);
+	if (iface && iface[0] && !x->iface)
+		x->iface = name_index(d, iface);
 }
 
 static int icmp_prohibited(const struct flow_icmp *i)
@@ -322,36 +428,46 @@ void diag_flow(struct diag *d, const struct flow *f)
 		x->first_ts_us = f->first_ts_us;
 	}
 	if (f->proto == PROTO_TCP && f->rport == 135)
-		set_role(x, R_EPM, "EPM");
+		set_role(d, x, R_EPM, "EPM");
 	x->attempts++;
-	x->seen[k]++;
 	if (k == E_NONE || k == E_OPEN) {
-		if (k == E_OPEN && f->synack) {
-			add_ev(x->ev, &x->nev, f->synack_frame, f->synack_ts_us);
-			if (!x->open_ttl)
+		/* an answered endpoint's evidence is never reported: only the
+		 * SYN-ACK's TTL is kept, to tell forged resets (detect_forged) */
+		if (k == E_OPEN) {
+			x->open = 1;
+			if (f->synack && !x->open_ttl)
 				x->open_ttl = f->resp_ttl;
 		}
 		return;
 	}
-	if (k == E_CLOSED && f->proto == PROTO_TCP && f->rst[1] && !x->rst_frame) {
-		x->rst_frame = f->rst_frame[1];
-		x->rst_ts_us = f->last_ts_us;
-		x->rst_ttl = f->resp_ttl;
+	struct dep_more *m = more_get(d, x);
+	if (!m)
+		return;
+	m->seen[k]++;
+	if (k == E_CLOSED && f->proto == PROTO_TCP && f->rst[1] && !m->rst_frame) {
+		m->rst_frame = f->rst_frame[1];
+		m->rst_ts_us = f->last_ts_us;
+		m->rst_ttl = f->resp_ttl;
 	}
-	x->reason = reason;
+	m->reason = reason;
+	if (k == E_FILTERED && f->proto == PROTO_TCP && !icmp_about_orig) {
+		m->syns += f->syn;
+		if (f->syn >= 2)
+			m->syn_retx = 1;
+	}
 	for (uint32_t i = 0; i < f->syn && i < FLOW_MAX_SYN_FRAMES; i++)
-		add_ev(x->ev, &x->nev, f->syn_frames[i], i ? 0 : f->first_syn_ts_us);
+		add_ev(m->ev, &m->nev, f->syn_frames[i], i ? 0 : f->first_syn_ts_us);
 	if (f->proto == PROTO_UDP)
-		add_ev(x->ev, &x->nev, f->first_frame, f->first_ts_us);
+		add_ev(m->ev, &m->nev, f->first_frame, f->first_ts_us);
 	if (k == E_CLOSED && f->rst[1]) {
-		add_ev(x->ev, &x->nev, f->rst_frame[1], f->last_ts_us);
-		x->ttl = f->resp_ttl;
+		add_ev(m->ev, &m->nev, f->rst_frame[1], f->last_ts_us);
+		m->ttl = f->resp_ttl;
 	}
 	if (f->icmp_count) {
-		add_ev(x->ev, &x->nev, f->icmp.frame, f->icmp.ts_us);
-		x->has_by = 1;
-		x->by = f->icmp.from;
-		x->ttl = f->icmp.ttl;
+		add_ev(m->ev, &m->nev, f->icmp.frame, f->icmp.ts_us);
+		m->has_by = 1;
+		m->by = f->icmp.from;
+		m->ttl = f->icmp.ttl;
 	}
 }
 
@@ -415,7 +531,7 @@ void diag_epm(struct diag *d, const struct rpc_epm_ev *e)
 	iface_name(&e->iface, e->has_iface, nm, sizeof nm);
 	struct dep *epm = ep_get(d, &e->ep.srv, PROTO_TCP, e->ep.sport, 1);
 	if (epm)
-		set_role(epm, R_EPM, "EPM");
+		set_role(d, epm, R_EPM, "EPM");
 	if (e->status == 0x16c9a0d6u && !e->has_tower) {
 		struct diag_finding *f = finding_find(d, "epm_not_registered", &e->ep.srv, e->ep.sport, nm, 0);
 		if (f) {
@@ -456,7 +572,7 @@ void diag_epm(struct diag *d, const struct rpc_epm_ev *e)
 	int in_range = e->port >= d->o.range_lo && e->port <= d->o.range_hi;
 	struct dep *x = ep_get(d, &a, PROTO_TCP, e->port, 1);
 	if (x)
-		set_role(x, in_range ? R_DYNAMIC : R_PINNED, nm);
+		set_role(d, x, in_range ? R_DYNAMIC : R_PINNED, nm);
 	if (in_range)
 		return;
 	struct diag_finding *f = finding_find(d, "port_out_of_range", &a, e->port, nm, 0);
@@ -601,7 +717,7 @@ void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e)
 	if (e->af) {
 		struct dep *x = ep_get(d, &e->cb_ip, PROTO_UDP, e->cb_port, 1);
 		if (x)
-			set_role(x, R_NOTIFY, "EMSMDB");
+			set_role(d, x, R_NOTIFY, "EMSMDB");
 		addr_port_str(&e->cb_ip, e->cb_port, cb, sizeof cb);
 		if (!addr_eq(&e->cb_ip, &e->ep.cli)) {
 			struct diag_finding *f = finding(d, "callback_mismatch", SEV_ERROR);
@@ -836,25 +952,26 @@ void diag_notify_udp(struct diag *d, const struct rpc_notify_udp_ev *e)
 
 /* ---- finish ------------------------------------------------------------------------ */
 
-static const char *verdict_of(const struct dep *x, enum ev_kind *k)
+static const char *verdict_of(const struct diag *d, const struct dep *x, enum ev_kind *k)
 {
-	if (x->seen[E_OPEN]) {
+	const struct dep_more *m = more_of(d, x);
+	if (x->open) {
 		*k = E_OPEN;
 		return "open";
 	}
-	if (x->seen[E_CLOSED]) {
+	if (m->seen[E_CLOSED]) {
 		*k = E_CLOSED;
 		return "closed";
 	}
-	if (x->seen[E_PROHIBITED]) {
+	if (m->seen[E_PROHIBITED]) {
 		*k = E_PROHIBITED;
 		return "filtered";
 	}
-	if (x->seen[E_UNREACH]) {
+	if (m->seen[E_UNREACH]) {
 		*k = E_UNREACH;
 		return "unreachable";
 	}
-	if (x->seen[E_FILTERED]) {
+	if (m->seen[E_FILTERED]) {
 		*k = E_FILTERED;
 		return "filtered";
 	}
@@ -869,6 +986,8 @@ static void port_finding(struct diag *d, const struct dep *x, enum ev_kind k, co
 		       : k == E_PROHIBITED ? "port_prohibited" : k == E_CLOSED ? "port_closed" : "port_filtered";
 	if (notify && k != E_CLOSED && k != E_PROHIBITED && k != E_UNREACH)
 		return;
+	const struct dep_more *m = more_of(d, x);
+	const char *xi = iface_of(d, x);
 	struct diag_finding *f = finding(d, kind, x->role ? SEV_ERROR : SEV_WARNING);
 	if (!f)
 		return;
@@ -880,39 +999,39 @@ static void port_finding(struct diag *d, const struct dep *x, enum ev_kind k, co
 	f->proto = x->proto;
 	f->port = x->port;
 	f->role = role_names[x->role];
-	snprintf(f->iface, sizeof f->iface, "%s", x->iface);
+	snprintf(f->iface, sizeof f->iface, "%s", xi);
 	f->verdict = verdict;
-	f->reason = x->reason;
-	f->has_by = x->has_by;
-	f->by = x->by;
-	f->ttl = x->ttl;
-	f->count = x->seen[k];
-	memcpy(f->ev, x->ev, sizeof f->ev);
-	f->nev = x->nev;
-	if (x->has_by)
-		addr_str(&x->by, by, sizeof by);
+	f->reason = m->reason;
+	f->has_by = m->has_by;
+	f->by = m->by;
+	f->ttl = m->ttl;
+	f->count = m->seen[k];
+	memcpy(f->ev, m->ev, sizeof f->ev);
+	f->nev = m->nev;
+	if (m->has_by)
+		addr_str(&m->by, by, sizeof by);
 	char what[160];
 	switch (x->role) {
 	case R_EPM: fmt(what, sizeof what, "the endpoint mapper %s:135/%s", ab, pn); break;
 	case R_DYNAMIC:
 		fmt(what, sizeof what, "%s:%u/%s (%s, the dynamic port the endpoint mapper handed out)", ab, x->port, pn,
-		    x->iface[0] ? x->iface : "RPC");
+		    xi[0] ? xi : "RPC");
 		break;
 	case R_PINNED:
 		fmt(what, sizeof what, "%s:%u/%s (%s, a pinned port from the endpoint mapper)", ab, x->port, pn,
-		    x->iface[0] ? x->iface : "RPC");
+		    xi[0] ? xi : "RPC");
 		break;
 	case R_NOTIFY: fmt(what, sizeof what, "the new-mail notification port %s:%u/udp", ab, x->port); break;
 	default: fmt(what, sizeof what, "%s:%u/%s", ab, x->port, pn); break;
 	}
-	int by_router = x->has_by && !addr_eq(&x->by, &x->srv);
+	int by_router = m->has_by && !addr_eq(&m->by, &x->srv);
 	if (notify) {
 		fmt(f->summary, sizeof f->summary, "notifications to %s rejected with ICMP %s from %s", what,
-		    x->reason ? x->reason : "unreachable", x->has_by ? by : "?");
+		    m->reason ? m->reason : "unreachable", m->has_by ? by : "?");
 		fmt(f->explanation, sizeof f->explanation,
 		    "The server sent UDP new-mail notifications to the callback the client registered, and %s "
 		    "answered them with ICMP %s: %s.  Outlook therefore only sees new mail when it polls, about "
-		    "once a minute.", x->has_by ? by : "someone", x->reason ? x->reason : "unreachable",
+		    "once a minute.", m->has_by ? by : "someone", m->reason ? m->reason : "unreachable",
 		    by_router ? "a router or firewall on the path refuses them"
 			      : "the client host's own firewall refuses them, or nothing listens on the port");
 		fmt(f->remedy, sizeof f->remedy,
@@ -922,34 +1041,34 @@ static void port_finding(struct diag *d, const struct dep *x, enum ev_kind k, co
 		return;
 	}
 	if (k == E_PROHIBITED)
-		fmt(f->summary, sizeof f->summary, "%s is blocked by %s (ICMP %s, ttl %u)", what, x->has_by ? by : "?",
-		    x->reason ? x->reason : "admin-prohibited", x->ttl);
+		fmt(f->summary, sizeof f->summary, "%s is blocked by %s (ICMP %s, ttl %u)", what, m->has_by ? by : "?",
+		    m->reason ? m->reason : "admin-prohibited", m->ttl);
 	else if (k == E_CLOSED)
-		fmt(f->summary, sizeof f->summary, "%s is closed (%s%s%s)", what, x->reason ? x->reason : "reset",
-		    x->has_by ? " from " : "", x->has_by ? by : "");
+		fmt(f->summary, sizeof f->summary, "%s is closed (%s%s%s)", what, m->reason ? m->reason : "reset",
+		    m->has_by ? " from " : "", m->has_by ? by : "");
 	else if (k == E_UNREACH)
-		fmt(f->summary, sizeof f->summary, "%s is unreachable (ICMP %s from %s)", what, x->reason ? x->reason : "?",
-		    x->has_by ? by : "?");
-	else if (x->forged == FORGED_TTL)
+		fmt(f->summary, sizeof f->summary, "%s is unreachable (ICMP %s from %s)", what, m->reason ? m->reason : "?",
+		    m->has_by ? by : "?");
+	else if (m->forged == FORGED_TTL)
 		fmt(f->summary, sizeof f->summary,
 		    "%s is blocked: a reset forged in the server's name (ttl %u; the server's own packets arrive with ttl %u)",
-		    what, x->rst_ttl, x->server_ttl);
-	else if (x->forged == FORGED_VANTAGE)
+		    what, m->rst_ttl, m->server_ttl);
+	else if (m->forged == FORGED_VANTAGE)
 		fmt(f->summary, sizeof f->summary,
 		    "%s is blocked: a reset in the server's name that the server never sent (not in %s)", what,
-		    file_label(d, x->forged_file));
+		    file_label(d, m->forged_file));
 	else
 		fmt(f->summary, sizeof f->summary, "%s is filtered: %s", what,
-		    x->reason && !strcmp(x->reason, "no-response") ? "no answer to retransmitted SYNs" : x->reason ? x->reason : "");
+		    m->reason && !strcmp(m->reason, "no-response") ? "no answer to retransmitted SYNs" : m->reason ? m->reason : "");
 	const char *role_text = x->role == R_EPM ? "Clients ask the endpoint mapper on TCP 135 where an RPC interface lives; without it no RPC service on this server can be found."
 		: x->role == R_DYNAMIC ? "The endpoint mapper answered, so TCP 135 works, but the port it handed out for the interface cannot be reached: the firewall opens 135 and not the dynamic range."
 		: x->role == R_PINNED ? "The endpoint mapper answered with a port pinned outside the dynamic range; that port cannot be reached."
 		: "A client tried this port and could not connect.";
 	const char *how = k == E_PROHIBITED ? (by_router ? "A router or firewall on the path answers with ICMP administratively prohibited: the block is configured there, not on the server."
 							 : "The server itself answers with ICMP administratively prohibited: its host firewall rejects the connection.")
-		: k == E_CLOSED ? (x->has_by ? "The host answered ICMP port unreachable: nothing listens there." : "The answer is a TCP reset: nothing listens on the port, or a firewall resets in the server's name (compare the reset's TTL with the server's other packets).")
+		: k == E_CLOSED ? (m->has_by ? "The host answered ICMP port unreachable: nothing listens there." : "The answer is a TCP reset: nothing listens on the port, or a firewall resets in the server's name (compare the reset's TTL with the server's other packets).")
 		: k == E_UNREACH ? "A router reports the host or network unreachable: a routing problem, not a port filter."
-		: x->forged ? "The TCP reset that answered the client did not come from the server: a firewall on the path rejects the connection and answers in the server's name, so it looks like a closed port."
+		: m->forged ? "The TCP reset that answered the client did not come from the server: a firewall on the path rejects the connection and answers in the server's name, so it looks like a closed port."
 		: "Nothing answered the client's SYNs, not even a reset: a firewall on the path silently drops them (or the host is down).";
 	fmt(f->explanation, sizeof f->explanation, "%s %s", role_text, how);
 	if (x->role == R_EPM)
@@ -960,7 +1079,7 @@ static void port_finding(struct diag *d, const struct dep *x, enum ev_kind k, co
 		    "Allow TCP %u-%u (the dynamic RPC range) to %s%s%s, or pin %s's port in the registry (e.g. "
 		    "MSExchangeIS 'TCP/IP Port', or the calendar connector's 'NotesCal.Exchange CalCon RPC Port') "
 		    "and open that one port.", d->o.range_lo, d->o.range_hi, ab, by_router ? " on " : "",
-		    by_router ? by : "", x->iface[0] ? x->iface : "the service");
+		    by_router ? by : "", xi[0] ? xi : "the service");
 	else if (x->role == R_PINNED)
 		fmt(f->remedy, sizeof f->remedy, "Open TCP %u to %s%s%s: it is the port this service is pinned to.", x->port,
 		    ab, by_router ? " on " : "", by_router ? by : "");
@@ -991,7 +1110,8 @@ static void detect_forged(struct diag *d)
 	size_t ncand = 0, nopen = 0;
 	for (size_t i = 0; i < d->neps; i++) {
 		const struct dep *x = &d->eps[i];
-		ncand += x->rst_frame && x->seen[E_CLOSED] && !x->seen[E_OPEN];
+		const struct dep_more *m = more_of(d, x);
+		ncand += m->rst_frame && m->seen[E_CLOSED] && !x->open;
 		nopen += x->open_ttl != 0;
 	}
 	if (!ncand)
@@ -1005,30 +1125,33 @@ static void detect_forged(struct diag *d)
 		qsort(open, no, sizeof *open, cmp_ttl_addr);
 	for (size_t i = 0; i < d->neps; i++) {
 		struct dep *x = &d->eps[i];
-		if (!(x->rst_frame && x->seen[E_CLOSED] && !x->seen[E_OPEN]))
+		if (!x->more)
+			continue;
+		struct dep_more *m = &d->more[x->more - 1];
+		if (!(m->rst_frame && m->seen[E_CLOSED] && !x->open))
 			continue;
 		if (d->o.nfiles >= 2) {
 			int ns = near_file(d, &x->srv);
-			const struct dtrack *t = track_find(d, x->rst_frame);
+			const struct dtrack *t = track_find(d, m->rst_frame);
 			if (ns >= 0 && t && !(t->mask & (1u << ns)) && file_covers(d, ns, t->ts_us)) {
-				x->forged = FORGED_VANTAGE;
-				x->forged_file = (uint8_t)ns;
+				m->forged = FORGED_VANTAGE;
+				m->forged_file = (uint8_t)ns;
 			}
 		}
-		if (!x->forged && open) {
+		if (!m->forged && open) {
 			const struct dep key = {.srv = x->srv}, *kp = &key;
 			const struct dep **hit = bsearch(&kp, open, no, sizeof *open, cmp_ttl_addr);
-			if (hit && (*hit)->open_ttl != x->rst_ttl) {
-				x->forged = FORGED_TTL;
-				x->server_ttl = (*hit)->open_ttl;
+			if (hit && (*hit)->open_ttl != m->rst_ttl) {
+				m->forged = FORGED_TTL;
+				m->server_ttl = (*hit)->open_ttl;
 			}
 		}
-		if (x->forged) {
-			x->seen[E_FILTERED] += x->seen[E_CLOSED];
-			x->seen[E_CLOSED] = 0;
-			x->reason = "forged-reset";
-			x->ttl = x->rst_ttl;
-			x->has_by = 0;
+		if (m->forged) {
+			m->seen[E_FILTERED] += m->seen[E_CLOSED];
+			m->seen[E_CLOSED] = 0;
+			m->reason = "forged-reset";
+			m->ttl = m->rst_ttl;
+			m->has_by = 0;
 		}
 	}
 	free(open);
@@ -1109,7 +1232,8 @@ void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, v
 	for (size_t i = 0; i < d->neps; i++) {
 		struct dep *x = &d->eps[i];
 		enum ev_kind k;
-		const char *v = verdict_of(x, &k);
+		const char *v = verdict_of(d, x, &k);
+		const struct dep_more *m = more_of(d, x);
 		if (ep_cb && (x->role || x->proto == PROTO_TCP)) {
 			struct diag_endpoint_view w;
 			memset(&w, 0, sizeof w);
@@ -1117,12 +1241,12 @@ void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, v
 			w.proto = x->proto;
 			w.port = x->port;
 			w.role = role_names[x->role];
-			w.iface = x->iface;
+			w.iface = iface_of(d, x);
 			w.verdict = v;
-			w.reason = k == E_OPEN ? (x->proto == PROTO_UDP ? "udp-response" : "syn-ack") : x->reason;
-			w.has_by = x->has_by && k != E_OPEN;
-			w.by = x->by;
-			w.ttl = k != E_OPEN ? x->ttl : 0;
+			w.reason = k == E_OPEN ? (x->proto == PROTO_UDP ? "udp-response" : "syn-ack") : m->reason;
+			w.has_by = m->has_by && k != E_OPEN;
+			w.by = m->by;
+			w.ttl = k != E_OPEN ? m->ttl : 0;
 			w.attempts = x->attempts;
 			w.first_frame = x->first_frame;
 			w.first_ts_us = x->first_ts_us;
@@ -1139,7 +1263,8 @@ void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, v
 			continue;
 		}
 		struct dep *x = ep_get(d, &r->r.cb_ip, PROTO_UDP, r->r.cb_port, 0);
-		if (x && (x->seen[E_CLOSED] || x->seen[E_PROHIBITED] || x->seen[E_UNREACH]))
+		const struct dep_more *m = x ? more_of(d, x) : NULL;
+		if (m && (m->seen[E_CLOSED] || m->seen[E_PROHIBITED] || m->seen[E_UNREACH]))
 			continue;	/* notify_rejected says why */
 		if (d->last_ts_us < r->r.ts_us + (uint64_t)d->o.notify_window_s * 1000000u)
 			continue;	/* the capture does not cover the window */
@@ -1210,13 +1335,17 @@ int diag_snapshot(const struct diag *d, const struct flow *const *live, size_t n
 	struct diag c = *d;
 	c.eps = dup_array(d->eps, d->neps, d->capeps, sizeof *d->eps);
 	c.hidx = dup_array(d->hidx, d->hcap, d->hcap, sizeof *d->hidx);
+	c.more = dup_array(d->more, d->nmore, d->capmore, sizeof *d->more);
+	c.ifn = dup_array(d->ifn, d->nifn, d->capifn, sizeof *d->ifn);
+	c.ifh = dup_array(d->ifh, d->ifhcap, d->ifhcap, sizeof *d->ifh);
 	c.fs = dup_array(d->fs, d->nfs, d->capfs, sizeof *d->fs);
 	c.regs = dup_array(d->regs, d->nregs, d->capregs, sizeof *d->regs);
 	c.tr = dup_array(d->tr, d->ntr, d->captr, sizeof *d->tr);
 	c.near = d->near ? dup_array(d->near, DIAG_NEAR_CAP, DIAG_NEAR_CAP, sizeof *d->near) : NULL;
 	memset(c.counts, 0, sizeof c.counts);
 	int rc = -1;
-	if ((!d->capeps || c.eps) && (!d->hcap || c.hidx) && (!d->capfs || c.fs) && (!d->capregs || c.regs) &&
+	if ((!d->capeps || c.eps) && (!d->hcap || c.hidx) && (!d->capmore || c.more) && (!d->capifn || c.ifn) &&
+	    (!d->ifhcap || c.ifh) && (!d->capfs || c.fs) && (!d->capregs || c.regs) &&
 	    (!d->captr || c.tr) && (!d->near || c.near)) {
 		for (size_t i = 0; i < nlive; i++)
 			diag_flow(&c, live[i]);
@@ -1227,6 +1356,9 @@ int diag_snapshot(const struct diag *d, const struct flow *const *live, size_t n
 	}
 	free(c.eps);
 	free(c.hidx);
+	free(c.more);
+	free(c.ifn);
+	free(c.ifh);
 	free(c.fs);
 	free(c.regs);
 	free(c.tr);

@@ -13,7 +13,10 @@
  *     severity, summary, explanation, remedy and the evidence frames.
  *
  * Ownership: struct diag owns everything it keeps; event structs passed in
- * are copied as needed.  Findings handed to the callback are borrowed for
+ * are copied as needed.  Memory follows what there is to say: an endpoint
+ * (every client's notification callback port is one) is 48 bytes until
+ * there is evidence against it, interface names are kept once, and a
+ * registration is forgotten once its notification arrived (one capture).  Findings handed to the callback are borrowed for
  * the duration of the call.
  */
 #ifndef RPCWATCH_DIAG_H
@@ -134,7 +137,7 @@ const char *diag_sev_name(enum diag_sev s);
  * clock, e.g. to the wall clock of a live capture, so time-based rules
  * (no-response after 3 s, notify_missing after the notify window) apply
  * although no packet arrived.  It works on a deep copy of the arrays
- * struct diag owns (eps, hidx, fs, regs, tr, near): a new owned array in
+ * struct diag owns (eps, hidx, more, ifn, ifh, fs, regs, tr, near): a new owned array in
  * struct diag must be copied in diag_snapshot too.  Returns 0, or -1 when out of memory
  * (nothing reported). */
 int diag_snapshot(const struct diag *d, const struct flow *const *live, size_t nlive, uint64_t now_us,
