@@ -7,7 +7,9 @@
  *   filtered     ICMP administratively prohibited (net/host/communication,
  *                ICMPv6 admin-prohibited, policy, reject-route): reason
  *                admin-prohibited, responder and TTL kept; or no response
- *                after retransmitted SYNs (or one SYN and 3 s of capture)
+ *                after retransmitted SYNs (or one SYN and 3 s of capture);
+ *                the summary counts the unanswered SYNs ("no answer to
+ *                SYN", "no answer to 4 SYNs (retransmitted)")
  *   unreachable  ICMP net/host unreachable
  * A TCP connection whose SYN-ACK is missing while the client goes on
  * talking (one-sided capture) is open, never filtered.
@@ -1057,9 +1059,12 @@ static void port_finding(struct diag *d, const struct dep *x, enum ev_kind k, co
 		fmt(f->summary, sizeof f->summary,
 		    "%s is blocked: a reset in the server's name that the server never sent (not in %s)", what,
 		    file_label(d, m->forged_file));
+	else if (m->reason && !strcmp(m->reason, "no-response") && m->syns >= 2)
+		fmt(f->summary, sizeof f->summary, "%s is filtered: no answer to %u SYNs%s", what, m->syns,
+		    m->syn_retx ? " (retransmitted)" : "");
 	else
 		fmt(f->summary, sizeof f->summary, "%s is filtered: %s", what,
-		    m->reason && !strcmp(m->reason, "no-response") ? "no answer to retransmitted SYNs" : m->reason ? m->reason : "");
+		    m->reason && !strcmp(m->reason, "no-response") ? "no answer to SYN" : m->reason ? m->reason : "");
 	const char *role_text = x->role == R_EPM ? "Clients ask the endpoint mapper on TCP 135 where an RPC interface lives; without it no RPC service on this server can be found."
 		: x->role == R_DYNAMIC ? "The endpoint mapper answered, so TCP 135 works, but the port it handed out for the interface cannot be reached: the firewall opens 135 and not the dynamic range."
 		: x->role == R_PINNED ? "The endpoint mapper answered with a port pinned outside the dynamic range; that port cannot be reached."
