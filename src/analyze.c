@@ -717,6 +717,12 @@ static void process(struct analyze *a, unsigned idx, struct file_info *fi, const
 	rpc_packet(a->rpc, f, dir, p);
 }
 
+/* the reader's prepare hook: the flow hash, computed in the reading thread */
+static void prehash(void *ctx, struct pkt *p)
+{
+	flow_table_pkt_hash(ctx, p);
+}
+
 static void read_stopped(struct file_info *fi, const char *msg)
 {
 	rw_err("analyze", "%s: stopped after %llu packets: %s", fi->path, (unsigned long long)fi->packets, msg);
@@ -745,10 +751,17 @@ static void read_files(struct analyze *a)
 		if (reader_add(rd, pc, fi->linktype) < 0)
 			read_stopped(fi, reader_errmsg(rd, (unsigned)i));
 	}
+	reader_set_prepare(rd, prehash, a->ft);
 	reader_start(rd, a->threads > 1);
-	const struct rd_item *it;
+	const struct rd_item *it, *ahead;
 	while ((it = reader_next(rd))) {
 		struct file_info *fi = &a->files[it->file];
+		/* the flow table is the main cache-miss: fetch a packet's hash
+		 * bucket 8 packets ahead and its first flow 4 ahead */
+		if ((ahead = reader_peek(rd, 8)) && ahead->kind == RD_PACKET && ahead->p.flow_hashed)
+			flow_table_prefetch(a->ft, ahead->p.flow_hash, 0);
+		if ((ahead = reader_peek(rd, 4)) && ahead->kind == RD_PACKET && ahead->p.flow_hashed)
+			flow_table_prefetch(a->ft, ahead->p.flow_hash, 1);
 		if (it->kind == RD_PACKET)
 			process(a, it->file, fi, &it->p);
 		else if (it->kind == RD_ERROR)

@@ -99,6 +99,9 @@ struct pkt {
 	const uint8_t *payload;
 	uint32_t payload_caplen;
 	uint32_t payload_len;
+	/* set after decoding by whoever reads ahead (flow_table_pkt_hash) */
+	uint8_t flow_hashed;	/* flow_hash holds the flow table's hash of the 5-tuple */
+	uint32_t flow_hash;
 };
 
 /* Link types rpcwatch decodes, by DLT value from pcap_datalink(). */

@@ -253,6 +253,25 @@ void flow_table_flush(struct flow_table *t)
 	free(v);
 }
 
+void flow_table_pkt_hash(const struct flow_table *t, struct pkt *p)
+{
+	if (p->status != DEC_OK || !p->ipver || !p->has_l4 || (p->proto != PROTO_TCP && p->proto != PROTO_UDP))
+		return;
+	struct flow_key k;
+	key_make(&k, p->proto, &p->src, p->sport, &p->dst, p->dport);
+	p->flow_hash = key_hash(t, &k);
+	p->flow_hashed = 1;
+}
+
+void flow_table_prefetch(const struct flow_table *t, uint32_t h, int stage)
+{
+	struct flow *const *b = &t->buckets[h & (t->nbuckets - 1)];
+	if (stage == 0)
+		__builtin_prefetch(b);
+	else if (*b)
+		__builtin_prefetch(*b);
+}
+
 static struct flow *lookup(struct flow_table *t, const struct flow_key *k, uint32_t h)
 {
 	for (struct flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext)
@@ -358,7 +377,7 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt *p, int *d
 
 	struct flow_key k;
 	key_make(&k, p->proto, &p->src, p->sport, &p->dst, p->dport);
-	uint32_t h = key_hash(t, &k);
+	uint32_t h = p->flow_hashed ? p->flow_hash : key_hash(t, &k);
 	struct flow *f = lookup(t, &k, h);
 
 	/* A new bare SYN with a fresh ISN on a finished connection: the 5-tuple was reused. */

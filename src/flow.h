@@ -117,6 +117,15 @@ struct flow_table *flow_table_new(const struct flow_table_opts *o);
 /* Emits nothing; frees every flow (calling app_free). */
 void flow_table_free(struct flow_table *t);
 
+/* The table's hash of a decoded TCP/UDP packet's flow, into p->flow_hash
+ * (p->flow_hashed = 1), so that flow_table_packet() need not compute it;
+ * other packets are left alone.  Reads only the table's hash seed, which
+ * never changes: safe from another thread while the table is in use. */
+void flow_table_pkt_hash(const struct flow_table *t, struct pkt *p);
+/* Prefetch the hash bucket of hash h (stage 0), or the first flow chained
+ * in it (stage 1, once the bucket has arrived).  Only a hint. */
+void flow_table_prefetch(const struct flow_table *t, uint32_t h, int stage);
+
 /* Account one decoded packet (p->status == DEC_OK, p->ipver != 0).
  * ICMP errors are attributed to the flow they quote (created if unseen).
  * Returns the flow touched, or NULL if the packet has no flow (non-error

@@ -45,6 +45,8 @@ struct reader {
 	int pending;		/* file whose packet went out last, -1 none */
 	uint64_t frame;
 	struct rd_item cur;	/* unthreaded: the item handed out */
+	void (*prepare)(void *ctx, struct pkt *p);
+	void *prepare_ctx;
 	/* threaded */
 	int threaded;
 	pthread_t th;
@@ -220,6 +222,8 @@ static void *worker(void *arg)
 				memcpy(copy, data, cl);
 			b->used += cl;
 			decode_packet(r->f[it.file].linktype, copy, &slot->p);
+			if (r->prepare)
+				r->prepare(r->prepare_ctx, &slot->p);
 		} else {
 			if (b->n == RD_BATCH_ITEMS) {
 				publish(r, 0);
@@ -243,6 +247,19 @@ static void free_ring(struct reader *r)
 		free(r->ring[i]);
 		r->ring[i] = NULL;
 	}
+}
+
+void reader_set_prepare(struct reader *r, void (*fn)(void *ctx, struct pkt *p), void *ctx)
+{
+	r->prepare = fn;
+	r->prepare_ctx = ctx;
+}
+
+const struct rd_item *reader_peek(const struct reader *r, size_t ahead)
+{
+	if (!r->cb || !r->ci || r->ci - 1 + ahead >= r->cb->n)
+		return NULL;
+	return &r->cb->it[r->ci - 1 + ahead];
 }
 
 void reader_start(struct reader *r, int threaded)
@@ -281,8 +298,11 @@ const struct rd_item *reader_next(struct reader *r)
 		const u_char *data = NULL;
 		if (!step(r, &r->cur, &data))
 			return NULL;
-		if (r->cur.kind == RD_PACKET)
+		if (r->cur.kind == RD_PACKET) {
 			decode_packet(r->f[r->cur.file].linktype, data, &r->cur.p);
+			if (r->prepare)
+				r->prepare(r->prepare_ctx, &r->cur.p);
+		}
 		return &r->cur;
 	}
 	if (r->cb && r->ci < r->cb->n)

@@ -47,12 +47,23 @@ struct reader *reader_new(unsigned nfiles);
  * pc NULL (a file that could not be opened) keeps the numbering and gives 0. */
 int reader_add(struct reader *r, pcap_t *pc, int linktype);
 
+/* Call fn(ctx, p) on every decoded packet right after decode_packet(), in
+ * the reading thread (threaded: the worker, so fn must only read state that
+ * the caller does not change meanwhile), e.g. flow_table_pkt_hash().
+ * Before reader_start(). */
+void reader_set_prepare(struct reader *r, void (*fn)(void *ctx, struct pkt *p), void *ctx);
+
 /* After the last reader_add(): start reading (threaded: in a worker thread,
  * falls back to the caller's thread if one cannot be created).  */
 void reader_start(struct reader *r, int threaded);
 
 /* The next item, or NULL when every file has ended. */
 const struct rd_item *reader_next(struct reader *r);
+
+/* The item `ahead` places after the last one reader_next() returned, if it
+ * is already decoded (threaded: in the same batch), else NULL.  For
+ * prefetching only: reader_next() hands it out later as usual. */
+const struct rd_item *reader_peek(const struct reader *r, size_t ahead);
 
 /* libpcap's message for a file that ended with RD_ERROR or reader_add() -1. */
 const char *reader_errmsg(const struct reader *r, unsigned file);

@@ -390,6 +390,48 @@ static void test_orient_udp(void **state)
 	flow_table_free(t);
 }
 
+/* A hash computed ahead (flow_table_pkt_hash, as analyze's reader thread
+ * does) finds the same flow in either direction as one computed inside;
+ * packets without a flow are left unmarked. */
+static void test_prehash(void **state)
+{
+	(void)state;
+	static struct recorder r;
+	struct flow_table *t = table(&r, 64, 0);
+	int dir;
+	struct pkt p = mk(UDP4(V4_A, 40000, V4_B, 53, 30), 1, SEC(1));
+	flow_table_pkt_hash(t, &p);
+	assert_int_equal(p.flow_hashed, 1);
+	struct flow *f = pkt_in(t, &p, &dir);
+	assert_non_null(f);
+	struct pkt q = mk(UDP4(V4_B, 53, V4_A, 40000, 90), 2, SEC(2));
+	struct pkt q2 = q;
+	flow_table_pkt_hash(t, &q2);
+	assert_int_equal(q2.flow_hash, p.flow_hash);	/* one hash for both directions */
+	assert_ptr_equal(pkt_in(t, &q, &dir), f);
+	assert_int_equal(dir, 1);
+	assert_ptr_equal(pkt_in(t, &q2, &dir), f);
+	assert_int_equal(f->pkts[1], 2);
+	/* a different tuple hashes into its own flow */
+	struct pkt o = mk(UDP4(V4_A, 40001, V4_B, 53, 30), 3, SEC(3));
+	flow_table_pkt_hash(t, &o);
+	assert_ptr_not_equal(pkt_in(t, &o, &dir), f);
+	/* GRE, later fragments: no flow, no hash */
+	struct spec gre = {.src = V4_A, .dst = V4_B, .proto = 47, .paylen = 8};
+	struct pkt e = mk(&gre, 4, SEC(4));
+	flow_table_pkt_hash(t, &e);
+	assert_int_equal(e.flow_hashed, 0);
+	struct spec frag = *TCP4(V4_A, 1, V4_B, 2, TH_ACK, 0, 0, 0);
+	frag.off8 = 185;
+	frag.paylen = 64;
+	e = mk(&frag, 5, SEC(5));
+	flow_table_pkt_hash(t, &e);
+	assert_int_equal(e.flow_hashed, 0);
+	flow_table_prefetch(t, p.flow_hash, 0);
+	flow_table_prefetch(t, p.flow_hash, 1);
+	flow_table_free(t);
+}
+
 static void test_counters(void **state)
 {
 	(void)state;
@@ -1364,6 +1406,7 @@ int main(void)
 		cmocka_unit_test(test_app_free_every_path),
 		cmocka_unit_test(test_ipv6_flows),
 		cmocka_unit_test(test_many_flows),
+		cmocka_unit_test(test_prehash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
