@@ -90,6 +90,8 @@ cat "$base" >/dev/null	# warm the page cache: every tool reads it from memory
 : >"$dir/runs.log"
 echo "# analyze" >>"$dir/runs.log"
 read -r aw ac ar <<<"$(repeat "$RPCWATCH" analyze -q "$base")"
+echo "# analyze --threads 1" >>"$dir/runs.log"
+read -r a1w a1c a1r <<<"$(repeat "$RPCWATCH" analyze -q --threads 1 "$base")"
 echo "# tcpdump" >>"$dir/runs.log"
 read -r dw dc dr <<<"$(repeat tcpdump -q -r "$base" -w /dev/null)"
 
@@ -111,6 +113,7 @@ report() {	# name packets wall cpu rss
 }
 echo
 report "rpcwatch analyze -q" "$pk" "$aw" "$ac" "$ar"
+report "rpcwatch analyze -q --threads 1" "$pk" "$a1w" "$a1c" "$a1r"
 report "tcpdump -r -w /dev/null" "$pk" "$dw" "$dc" "$dr"
 report "tshark -Y dcerpc ($tpk pkts)" "$tpk" "$tw" "$tc" "$tr"
 # tshark scaled to the whole capture by its packets/s
@@ -119,11 +122,12 @@ tsc=$(awk -v t="$tc" -v a="$tpk" -v b="$pk" 'BEGIN { printf "%.2f", t * b / a }'
 [ "$tpk" != "$pk" ] && report "tshark -Y dcerpc (scaled)" "$pk" "$tsw" "$tsc" "$tr"
 
 echo
-awk -v aw="$aw" -v ac="$ac" -v dw="$dw" -v dc="$dc" -v tw="$tsw" -v tc="$tsc" -v ar="$ar" 'BEGIN {
+awk -v aw="$aw" -v ac="$ac" -v dw="$dw" -v dc="$dc" -v tw="$tsw" -v tc="$tsc" -v ar="$ar" -v a1w="$a1w" 'BEGIN {
 	printf "analyze / tcpdump time:  %.2fx wall, %.2fx cpu   (target <= 2.5x)  %s\n", aw / dw, ac / dc,
 	       (aw / dw <= 2.5 ? "met" : "MISSED")
 	printf "tshark / analyze time:   %.1fx wall, %.1fx cpu   (target >= 50x)   %s\n", tw / aw, tc / ac,
 	       (tw / aw >= 50 ? "met" : "MISSED")
+	printf "one thread (--threads 1): %.2fx tcpdump wall, tshark %.1fx slower\n", a1w / dw, tw / a1w
 	printf "analyze peak RSS:        %.1f MB              (target <= 64 MB) %s\n", ar / 1024,
 	       (ar <= 65536 ? "met" : "MISSED")
 }'
