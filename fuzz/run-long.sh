@@ -7,9 +7,15 @@
 # Writes OUTDIR/<harness>.log, crash inputs as OUTDIR/<harness>-crash-*,
 # and prints one line per harness: executions, seconds, exec/s, edges (cov),
 # features (ft), corpus.  See fuzz/README for the last results.
+# TIMEOUT (default 25) is libFuzzer's -timeout, seconds per input of WALL
+# time: raise it (e.g. 600) when the fuzzer may be paused with SIGSTOP for
+# a while, or the pause is reported as a timeout.  PIDFILE (default none):
+# the running fuzzer's process id is written there while it runs (one line
+# per harness running, JOBS=1 gives one), e.g. for kill -STOP / -CONT.
 set -u
 b=${1:?builddir}; o=${2:?outdir}; shift 2
-RUNS=${RUNS:-10000000}; MAXTIME=${MAXTIME:-3600}; JOBS=${JOBS:-1}
+RUNS=${RUNS:-10000000}; MAXTIME=${MAXTIME:-3600}; JOBS=${JOBS:-1}; TIMEOUT=${TIMEOUT:-25}
+PIDFILE=${PIDFILE:-}
 hs=${*:-$(make -s -C "$b" print-fuzz-harnesses)}
 mkdir -p "$o"
 [ -d "$o/corpus" ] || "$(dirname "$0")/seed.sh" "$o/corpus" >/dev/null
@@ -31,9 +37,16 @@ one() {
 	local h=$1 t0 t1
 	mkdir -p "$o/corpus/$h"
 	t0=$(date +%s)
-	nice -n 19 "$b/fuzz/fuzz_$h" -runs="$RUNS" -max_total_time="$MAXTIME" -rss_limit_mb=2048 -timeout=25 \
-		-max_len="$(max_len "$h")" -print_final_stats=1 -artifact_prefix="$o/$h-" "$o/corpus/$h" >"$o/$h.log" 2>&1
+	nice -n 19 "$b/fuzz/fuzz_$h" -runs="$RUNS" -max_total_time="$MAXTIME" -rss_limit_mb=2048 -timeout="$TIMEOUT" \
+		-max_len="$(max_len "$h")" -print_final_stats=1 -artifact_prefix="$o/$h-" "$o/corpus/$h" >"$o/$h.log" 2>&1 &
+	local pid=$!	# nice execs the fuzzer: this is its process id
+	[ -z "$PIDFILE" ] || echo "$pid" >>"$PIDFILE"
+	wait "$pid"
 	local rc=$? t1=$(date +%s)
+	if [ -n "$PIDFILE" ] && [ -f "$PIDFILE" ]; then
+		grep -vx "$pid" "$PIDFILE" >"$PIDFILE.tmp.$$"
+		if [ -s "$PIDFILE.tmp.$$" ]; then mv "$PIDFILE.tmp.$$" "$PIDFILE"; else rm -f "$PIDFILE" "$PIDFILE.tmp.$$"; fi
+	fi
 	local ex eps cov
 	ex=$(sed -n 's/^stat::number_of_executed_units: //p' "$o/$h.log")
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$o/$h.log")
