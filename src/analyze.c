@@ -649,6 +649,7 @@ static void count(struct analyze *a, const struct pkt *p)
  * libpcap's small freads (a 16-byte record header, then the packet) then cost
  * one read() every few packets, a fifth of the reading thread's time. */
 #define READ_IOBUF (256u * 1024)
+#define OUT_IOBUF (256u * 1024)
 
 /* pcap_open_offline() with a larger stdio buffer: "-" is standard input as
  * for libpcap; the messages are libpcap's ("PATH: strerror" when the file
@@ -968,6 +969,14 @@ int cmd_analyze(int argc, char **argv)
 	if (npaths == 0)
 		rw_usage_error("analyze", "no capture file given");
 
+	/* Records go out in 256 KiB writes rather than glibc's st_blksize (4 KiB
+	 * to a file or /dev/null, one page to a pipe); a terminal stays line
+	 * buffered.  The buffer stays with stdout until exit. */
+	if (!isatty(STDOUT_FILENO)) {
+		char *obuf = malloc(OUT_IOBUF);
+		if (obuf && setvbuf(stdout, obuf, _IOFBF, OUT_IOBUF) != 0)
+			free(obuf);
+	}
 	jw_init(&a.jw, stdout);
 	a.ro.out = stdout;
 	a.ro.json = a.json;

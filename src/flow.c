@@ -280,15 +280,39 @@ static struct flow *lookup(struct flow_table *t, const struct flow_key *k, uint3
 	return NULL;
 }
 
+static inline int a16_eq(const uint8_t *x, const uint8_t *y)
+{
+	uint64_t a[2], b[2];
+	memcpy(a, x, 16);
+	memcpy(b, y, 16);
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
+}
+
+/* lookup() for a packet whose hash the reader computed: the same match as
+ * flow_matches() against key_make() of the packet (either orientation of
+ * the flow's endpoints), without building the sorted key. */
+static struct flow *lookup_pkt(struct flow_table *t, const struct pkt *p, uint32_t h)
+{
+	for (struct flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext) {
+		if (f->hash != h || f->proto != p->proto || f->orig.family != p->src.family)
+			continue;
+		if (f->oport == p->sport && f->rport == p->dport && a16_eq(f->orig.a, p->src.a) &&
+		    a16_eq(f->resp.a, p->dst.a))
+			return f;
+		if (f->oport == p->dport && f->rport == p->sport && a16_eq(f->orig.a, p->dst.a) &&
+		    a16_eq(f->resp.a, p->src.a))
+			return f;
+	}
+	return NULL;
+}
+
 /* Create a flow oriented orig=(a,pa) -> resp=(b,pb). */
-static struct flow *create(struct flow_table *t, const struct flow_key *k, uint32_t h, uint8_t proto,
-			   const struct addr *a, uint16_t pa, const struct addr *b, uint16_t pb, uint64_t ts,
-			   uint64_t frame)
+static struct flow *create(struct flow_table *t, uint32_t h, uint8_t proto, const struct addr *a, uint16_t pa,
+			   const struct addr *b, uint16_t pb, uint64_t ts, uint64_t frame)
 {
 	struct flow *f = flow_alloc(t);
 	if (!f)
 		return NULL;
-	(void)k;
 	f->hash = h;
 	f->id = ++t->next_id;
 	f->proto = proto;
@@ -330,7 +354,7 @@ static void attribute_icmp(struct flow_table *t, const struct pkt *p)
 	uint32_t h = key_hash(t, &k);
 	struct flow *f = lookup(t, &k, h);
 	if (!f) {
-		f = create(t, &k, h, q->proto, &q->src, q->sport, &q->dst, q->dport, p->ts_us, p->frame);
+		f = create(t, h, q->proto, &q->src, q->sport, &q->dst, q->dport, p->ts_us, p->frame);
 		if (!f)
 			return;
 		f->icmp_only = 1;
@@ -375,10 +399,17 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt *p, int *d
 	if ((p->proto != PROTO_TCP && p->proto != PROTO_UDP) || !p->has_l4)
 		return NULL;
 
-	struct flow_key k;
-	key_make(&k, p->proto, &p->src, p->sport, &p->dst, p->dport);
-	uint32_t h = p->flow_hashed ? p->flow_hash : key_hash(t, &k);
-	struct flow *f = lookup(t, &k, h);
+	uint32_t h;
+	struct flow *f;
+	if (p->flow_hashed) {
+		h = p->flow_hash;
+		f = lookup_pkt(t, p, h);
+	} else {
+		struct flow_key k;
+		key_make(&k, p->proto, &p->src, p->sport, &p->dst, p->dport);
+		h = key_hash(t, &k);
+		f = lookup(t, &k, h);
+	}
 
 	/* A new bare SYN with a fresh ISN on a finished connection: the 5-tuple was reused. */
 	if (f && p->proto == PROTO_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN && f->syn &&
@@ -388,8 +419,8 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt *p, int *d
 	}
 	if (!f) {
 		int so = src_is_orig(p);
-		f = so ? create(t, &k, h, p->proto, &p->src, p->sport, &p->dst, p->dport, p->ts_us, p->frame)
-		       : create(t, &k, h, p->proto, &p->dst, p->dport, &p->src, p->sport, p->ts_us, p->frame);
+		f = so ? create(t, h, p->proto, &p->src, p->sport, &p->dst, p->dport, p->ts_us, p->frame)
+		       : create(t, h, p->proto, &p->dst, p->dport, &p->src, p->sport, p->ts_us, p->frame);
 		if (!f)
 			return NULL;
 		if (p->proto == PROTO_TCP && !(p->tcp_flags & TH_SYN))
