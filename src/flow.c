@@ -229,8 +229,20 @@ void flow_table_expire(struct flow_table *t, uint64_t now_us)
 	if (!t->o.idle_timeout_s)
 		return;
 	uint64_t limit = (uint64_t)t->o.idle_timeout_s * 1000000u;
-	while (t->lru_tail && now_us > t->lru_tail->last_ts_us && now_us - t->lru_tail->last_ts_us > limit)
+	while (t->lru_tail && now_us > t->lru_tail->last_ts_us && now_us - t->lru_tail->last_ts_us > limit) {
+		/* idle flows are cold: fetch the next two while this one is
+		 * reported (its neighbour's bucket, the one after's struct) */
+		struct flow *n = t->lru_tail->lru_prev;
+		if (n) {
+			__builtin_prefetch(&t->buckets[n->hash & (t->nbuckets - 1)]);
+			if (n->lru_prev) {
+				__builtin_prefetch(n->lru_prev);
+				__builtin_prefetch((const char *)n->lru_prev + 64);
+				__builtin_prefetch((const char *)n->lru_prev + 128);
+			}
+		}
 		flow_end(t, t->lru_tail, FLOW_END_IDLE);
+	}
 }
 
 static int cmp_id(const void *a, const void *b)
