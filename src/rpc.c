@@ -87,12 +87,10 @@ struct rpc_engine *rpc_engine_new(const struct rpc_sink *sink)
 	return e;
 }
 
-void rpc_engine_free(struct rpc_engine *e)
+/* Everything the engine allocated after rpc_engine_new (not the scratch). */
+static void engine_release(struct rpc_engine *e)
 {
-	if (!e)
-		return;
 	dce_cl_free(e);
-	free(e->scratch);
 	free(e->eps);
 	if (e->reg_ext)
 		for (uint32_t i = 0; i < e->reg_cap; i++)
@@ -101,7 +99,25 @@ void rpc_engine_free(struct rpc_engine *e)
 	free(e->regs);
 	free(e->h_addr);
 	free(e->h_ctx);
+}
+
+void rpc_engine_free(struct rpc_engine *e)
+{
+	if (!e)
+		return;
+	engine_release(e);
+	free(e->scratch);
 	free(e);
+}
+
+void rpc_engine_reset(struct rpc_engine *e, const struct rpc_sink *sink)
+{
+	struct rpc_scratch *scratch = e->scratch;
+	engine_release(e);
+	memset(e, 0, sizeof *e);
+	memset(scratch, 0, sizeof *scratch);
+	e->sink = *sink;
+	e->scratch = scratch;
 }
 
 const struct rpc_stats *rpc_engine_stats(const struct rpc_engine *e) { return &e->st; }

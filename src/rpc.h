@@ -198,6 +198,13 @@ struct rpc_engine;
 
 struct rpc_engine *rpc_engine_new(const struct rpc_sink *sink);
 void rpc_engine_free(struct rpc_engine *e);
+/* Back to the state rpc_engine_new(sink) returns, keeping only the engine's
+ * own two blocks (no state of any kind survives: endpoints, registrations,
+ * CL calls, statistics are gone).  Frees what the engine allocated since;
+ * flows still holding rpc state must be freed (rpc_flow_free) first, as
+ * before rpc_engine_free.  For callers that run many independent inputs
+ * (the fuzz harnesses). */
+void rpc_engine_reset(struct rpc_engine *e, const struct rpc_sink *sink);
 
 /* Feed one packet that flow_table_packet() attributed to flow f (dir 0:
  * orig->resp).  Packets without a flow (f == NULL) are ignored. */
