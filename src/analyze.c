@@ -971,11 +971,16 @@ int cmd_analyze(int argc, char **argv)
 
 	/* Records go out in 256 KiB writes rather than glibc's st_blksize (4 KiB
 	 * to a file or /dev/null, one page to a pipe); a terminal stays line
-	 * buffered.  The buffer stays with stdout until exit. */
-	if (!isatty(STDOUT_FILENO)) {
-		char *obuf = malloc(OUT_IOBUF);
-		if (obuf && setvbuf(stdout, obuf, _IOFBF, OUT_IOBUF) != 0)
+	 * buffered.  The buffer stays with stdout until exit, one per process:
+	 * cmd_analyze may run again in the same process (fuzz/fuzz_pipeline.c
+	 * runs it per input), and a buffer set each time leaked the last one. */
+	static char *obuf;
+	if (!obuf && !isatty(STDOUT_FILENO)) {
+		obuf = malloc(OUT_IOBUF);
+		if (obuf && setvbuf(stdout, obuf, _IOFBF, OUT_IOBUF) != 0) {
 			free(obuf);
+			obuf = NULL;
+		}
 	}
 	jw_init(&a.jw, stdout);
 	a.ro.out = stdout;
