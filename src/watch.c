@@ -13,9 +13,11 @@
  * only: erase(), draw, wnoutrefresh(), doupdate() — never clear(), so a
  * redraw (also after a resize) does not flicker.
  *
- * Reading.  Live: the device is opened, filtered and made pollable like
- * capture does, then -Z drops privileges, then curses starts; poll() waits on
- * the device, the terminal and the signal self-pipe.  Replay: as fast as
+ * Reading.  Live: the device is opened and filtered like capture does, then
+ * -Z drops privileges, then curses starts and a thread of its own reads the
+ * device into a bounded queue (liveq.h: snapshots and drawing no longer stop
+ * the reading, so the kernel's buffer only has to cover what the queue
+ * cannot); poll() waits on the queue, the terminal and the signal self-pipe.  Replay: as fast as
  * possible (--speed 0, the default) in slices that keep the keys responsive,
  * or paced at X times the capture's own speed.  At the end of the file the
  * model is flushed exactly as analyze flushes (so the screen then agrees with
@@ -45,6 +47,7 @@
 
 #include "diag.h"
 #include "live.h"
+#include "liveq.h"
 #include "model.h"
 #include "privs.h"
 #include "sigwake.h"
@@ -57,7 +60,7 @@
 #define REFRESH_US 200000		/* model snapshots at most this often while packets flow */
 #define TICK_MS 250
 #define LIVE_TIMEOUT_MS 100		/* live: the kernel hands over a partly filled block after this */
-#define LIVE_BATCH 4096			/* live: packets per pcap_dispatch() between looks at the clock */
+#define LIVEQ_MAX_BYTES (32u << 20)	/* live: packets read but not yet analysed, at most */
 
 /* The only global: what the crash handler needs (the stop signals' self-pipe
  * is sigwake.c's). */
@@ -97,6 +100,7 @@ struct watch {
 	struct rw_live lv;
 	pcap_t *off;
 	int pcap_fd;
+	struct liveq *lq;		/* live: the reading thread's queue (after curses starts) */
 	struct rw_sigwake *sw;		/* stop signals (sigwake.h); cmd_watch's storage */
 	int eof;
 	char src_err[RW_LIVE_ERRLEN];
@@ -462,31 +466,28 @@ static int open_source(struct watch *w)
 	return 0;
 }
 
-static void live_cb(u_char *ctx, const struct pcap_pkthdr *h, const u_char *data)
-{
-	struct watch *w = (struct watch *)ctx;
-	model_packet(w->m, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec, data, h->caplen, h->len);
-}
-
 static void set_status(struct watch *w, double secs, const char *text);
 
-/* Live: take what the kernel has handed over, in batches, until it has no
- * more or the slice is used up (then poll() says so again at once, after the
- * keys and the screen had their turn). */
+/* Live: analyse what the reading thread has queued until the queue is empty
+ * or the slice is used up (run_loop() then polls with no timeout, so the
+ * rest follows right after the keys and the screen had their turn). */
 static void live_some(struct watch *w)
 {
 	double start = mono();
-	for (;;) {
-		int got = pcap_dispatch(w->lv.p, LIVE_BATCH, live_cb, (u_char *)w);
-		if (got < 0 && got != PCAP_ERROR_BREAK) {
-			char msg[400];
-			snprintf(msg, sizeof msg, "capture error: %s", pcap_geterr(w->lv.p));
-			set_status(w, 3600, msg);
-			w->paused = 1;
+	struct liveq_pkt k;
+	unsigned n = 0;
+	int r;
+	while ((r = liveq_next(w->lq, &k)) == 1) {
+		model_packet(w->m, k.ts_us, k.data, k.caplen, k.len);
+		if (++n % 256 == 0 && mono() - start > REPLAY_SLICE_US / 1e6)
 			return;
-		}
-		if (got < LIVE_BATCH || mono() - start > REPLAY_SLICE_US / 1e6)
-			return;
+	}
+	if (r < 0) {	/* the reading ended: only a capture error ends it before q */
+		char msg[400];
+		const char *e = liveq_error(w->lq);
+		snprintf(msg, sizeof msg, "capture error: %s", *e ? e : "the capture ended");
+		set_status(w, 3600, msg);
+		w->paused = 1;
 	}
 }
 
@@ -706,10 +707,10 @@ static void draw_header(struct watch *w)
 	put(0, COLS - 16, 16, title, "  ? help  q quit");
 
 	char drops[48] = "-";
-	if (w->iface && w->lv.p) {
+	if (w->iface && w->lq) {	/* libpcap belongs to the reading thread: its last pcap_stats() */
 		struct pcap_stat ps;
 		memset(&ps, 0, sizeof ps);
-		if (pcap_stats(w->lv.p, &ps) == 0)
+		if (liveq_stats(w->lq, &ps) == 0)
 			snprintf(drops, sizeof drops, "%u", ps.ps_drop + ps.ps_ifdrop);
 	}
 	double el = w->iface ? mono() - w->t_start
@@ -1435,9 +1436,11 @@ static void run_loop(struct watch *w)
 		pf[n++].events = POLLIN;
 		pf[n].fd = w->sw->rd;
 		pf[n++].events = POLLIN;
-		if (w->iface && !w->paused) {
-			pf[n].fd = w->pcap_fd;
+		if (w->lq && !w->paused) {
+			pf[n].fd = liveq_fd(w->lq);
 			pf[n++].events = POLLIN;
+			if (liveq_pending(w->lq))	/* a slice ended with packets left */
+				timeout = 0;
 		}
 		for (int i = 0; i < n; i++)
 			pf[i].revents = 0;
@@ -1453,7 +1456,7 @@ static void run_loop(struct watch *w)
 		}
 		if (r > 0 && pf[1].revents)
 			rw_sigwake_drain(w->sw);
-		if (r > 0 && n > 2 && pf[2].revents)
+		if (n > 2 && (pf[2].revents || liveq_pending(w->lq)))
 			live_some(w);
 		int ch, first = 1;
 		while ((ch = getch()) != ERR) {
@@ -1504,9 +1507,13 @@ int cmd_watch(int argc, char **argv)
 	}
 	setlocale(LC_ALL, "");
 	int rc = RW_EXIT_USAGE;
-	if (open_source(&w) == 0 && install_signals(&w, &ss) == 0 && start_curses(&w) == 0) {
+	char qerr[256] = "";
+	if (open_source(&w) == 0 && install_signals(&w, &ss) == 0 && start_curses(&w) == 0 &&
+	    (!w.iface || (w.lq = liveq_start(w.lv.p, LIVEQ_MAX_BYTES, qerr, sizeof qerr)))) {
 		run_loop(&w);
 		stop_curses(&w);
+		liveq_stop(w.lq);	/* libpcap is the caller's again */
+		w.lq = NULL;
 		if (w.iface)
 			print_live_stats(&w);
 		rc = RW_EXIT_OK;
@@ -1516,6 +1523,8 @@ int cmd_watch(int argc, char **argv)
 		}
 	}
 	stop_curses(&w);
+	if (qerr[0])
+		rw_err(CMD, "%s", qerr);
 	restore_signals(&w, &ss);
 	dl_clear(&w);
 	free(w.dl);
