@@ -1,9 +1,10 @@
 /* \summary: a capture read in its own thread into a bounded queue (see liveq.h)
  *
  * The reading thread fills a chunk with records (a 16-byte header: time,
- * captured and wire length; then the bytes, padded to 8) and publishes it at
- * the end of every pcap_dispatch() call, so a packet waits at most as long as
- * libpcap's timeout before the caller can have it.  Chunks in use (being
+ * captured and wire length; then the bytes, padded to 8) and publishes it
+ * when it is full, or at the end of a pcap_dispatch() call when the caller
+ * has nothing left to read, so a packet waits at most about libpcap's
+ * timeout before the caller can have it.  Chunks in use (being
  * filled, queued, being read) are counted against max_bytes; the thread
  * waits for the caller to give one back when the limit is reached.  The
  * mutex guards the queue, the counters, the stop flag and the error/stats
@@ -135,6 +136,14 @@ static void publish(struct liveq *q)
 		wake(q);
 }
 
+static int queue_empty(struct liveq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	int e = q->head == NULL;
+	pthread_mutex_unlock(&q->mu);
+	return e;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct liveq *q = (struct liveq *)user;
@@ -180,7 +189,10 @@ static void *reader(void *arg)
 		if (stop || q->gave_up)
 			break;
 		int n = pcap_dispatch(q->p, -1, on_packet, (u_char *)q);
-		if (q->fill && q->fill->used)
+		/* A partly filled chunk goes out now only if the caller has run
+		 * out of packets; otherwise it fills further: a chunk per libpcap
+		 * block (one dispatch) would spend the budget on chunks a tenth full. */
+		if (q->fill && q->fill->used && (n <= 0 || queue_empty(q)))
 			publish(q);
 		if (n == PCAP_ERROR_BREAK)
 			continue;	/* stop: seen at the top */

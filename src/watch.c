@@ -101,6 +101,7 @@ struct watch {
 	pcap_t *off;
 	int pcap_fd;
 	struct liveq *lq;		/* live: the reading thread's queue (after curses starts) */
+	size_t lq_peak;			/* its peak bytes, kept when it stops */
 	struct rw_sigwake *sw;		/* stop signals (sigwake.h); cmd_watch's storage */
 	int eof;
 	char src_err[RW_LIVE_ERRLEN];
@@ -1479,8 +1480,9 @@ static void print_live_stats(struct watch *w)
 		       w->lv.p ? ": " : "", w->lv.p ? pcap_geterr(w->lv.p) : "");
 		return;
 	}
-	rw_err(CMD, "%llu packet%s read, %u received by filter, %u dropped by kernel, %u dropped by interface", n,
-	       n == 1 ? "" : "s", st.ps_recv, st.ps_drop, st.ps_ifdrop);
+	rw_err(CMD, "%llu packet%s read, %u received by filter, %u dropped by kernel, %u dropped by interface; "
+		    "queue peak %.1f of %u MiB", n, n == 1 ? "" : "s", st.ps_recv, st.ps_drop, st.ps_ifdrop,
+	       (double)w->lq_peak / (1 << 20), (unsigned)(LIVEQ_MAX_BYTES >> 20));
 }
 
 int cmd_watch(int argc, char **argv)
@@ -1512,6 +1514,7 @@ int cmd_watch(int argc, char **argv)
 	    (!w.iface || (w.lq = liveq_start(w.lv.p, LIVEQ_MAX_BYTES, qerr, sizeof qerr)))) {
 		run_loop(&w);
 		stop_curses(&w);
+		w.lq_peak = w.lq ? liveq_peak_bytes(w.lq) : 0;
 		liveq_stop(w.lq);	/* libpcap is the caller's again */
 		w.lq = NULL;
 		if (w.iface)
