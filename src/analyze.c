@@ -1001,6 +1001,8 @@ int cmd_analyze(int argc, char **argv)
 	a.dopts.nfiles = (uint32_t)npaths;
 	a.diag = diag_new(&a.dopts);
 	a.rpc = a.diag ? rpc_engine_new(&sink) : NULL;
+	if (a.rpc)	/* registrations outlive their connection by the notify window */
+		rpc_engine_set_reg_hold(a.rpc, a.dopts.notify_window_s);
 	struct flow_table_opts fo = {
 		.max_flows = a.max_flows,
 		.idle_timeout_s = a.flow_timeout,

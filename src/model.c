@@ -387,6 +387,7 @@ struct model *model_new(const struct model_opts *o, int linktype, int snaplen)
 		model_free(m);
 		return NULL;
 	}
+	rpc_engine_set_reg_hold(m->rpc, m->o.dopts.notify_window_s);
 	return m;
 }
 

@@ -45,16 +45,31 @@ struct rpc_scratch {
 
 /* What matching a notification needs of a registration, and no more: the
  * ring holds up to REG_TABLE_MAX of them, so its size is most of the engine's
- * memory on a long capture (48 bytes a slot, not the 208 of a whole event).
+ * memory on a long capture (52 bytes a slot, not the 208 of a whole event).
  * The ring starts small and doubles (REG_TABLE_FIRST slots first) until it
  * holds REG_TABLE_MAX; only then does it wrap.  The hash buckets are as many
  * as the slots, and a chain lists its registrations newest first whatever
- * the number of buckets, so growing does not change which one matches. */
+ * the number of buckets, so growing does not change which one matches.
+ *
+ * Reclaiming (reg_reclaim): when the ring is full, before it doubles (or
+ * wraps), it forgets the registrations whose EMSMDB connection ended at
+ * least the hold time ago (rpc_engine_set_reg_hold: analyze passes
+ * --notify-window, default 60 s) in capture time.  The server drops a
+ * registration with its session (EcDoDisconnect or the connection's end),
+ * and diag's notify window has passed for it, so a datagram after that is
+ * reported unmatched, like one for a registration the capture did not see.
+ * Registrations whose connection is still open (or whose end the engine
+ * did not see) are kept until the ring wraps.  The ring keeps age order
+ * (oldest first from slot 0, or from reg_next once wrapped), so a
+ * registration is found by reg_id with a binary search.  So memory follows
+ * the sessions open in the last hold time, not the length of the capture. */
 #define REG_CTX_INLINE 16		/* cbContext is at most 16 unless the server says ecTooBig */
 #define REG_TABLE_FIRST 1024
+#define REG_HOLD_DEFAULT_S 60		/* rpc_engine_set_reg_hold(): --notify-window's default */
 struct reg_slot {
 	uint32_t next_addr, next_ctx;	/* hash chains: index + 1 */
 	uint32_t reg_id;		/* 0: slot unused (the engine numbers from 1) */
+	uint32_t end_s;			/* capture second (rounded up) its EMSMDB connection ended; 0: open */
 	uint16_t cb_port;
 	uint8_t context_len;		/* <= RPC_CONTEXT_MAX */
 	struct addr cb_ip;
@@ -308,19 +323,145 @@ static int reg_grow(struct rpc_engine *e)
 	return 1;
 }
 
+static uint32_t reg_hold_s(const struct rpc_engine *e)
+{
+	return e->reg_hold_s ? e->reg_hold_s : REG_HOLD_DEFAULT_S;
+}
+
+void rpc_engine_set_reg_hold(struct rpc_engine *e, uint32_t secs) { e->reg_hold_s = secs; }
+
+/* Slot i of the ring in age order (0 = oldest). */
+static uint32_t reg_age_slot(const struct rpc_engine *e, uint32_t i)
+{
+	return e->reg_wrapped ? (e->reg_next + i) % e->reg_cap : i;
+}
+
+/* The slot of registration id, or NULL when the ring no longer (or never) held it. */
+static struct reg_slot *reg_by_id(struct rpc_engine *e, uint32_t id)
+{
+	uint32_t lo = 0, hi = e->nregs;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (e->regs[reg_age_slot(e, mid)].reg_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	struct reg_slot *r = lo < e->nregs ? &e->regs[reg_age_slot(e, lo)] : NULL;
+	return r && r->reg_id == id ? r : NULL;
+}
+
+/* Reverse slots [i, j) (and their context pointers). */
+static void reg_reverse(struct rpc_engine *e, uint32_t i, uint32_t j)
+{
+	while (i + 1 < j) {
+		j--;
+		struct reg_slot t = e->regs[i];
+		e->regs[i] = e->regs[j];
+		e->regs[j] = t;
+		if (e->reg_ext) {
+			uint8_t *x = e->reg_ext[i];
+			e->reg_ext[i] = e->reg_ext[j];
+			e->reg_ext[j] = x;
+		}
+		i++;
+	}
+}
+
+/* Forget the registrations whose connection ended at least the hold time
+ * ago (see the comment at struct reg_slot); the ring is left in age order
+ * from slot 0, chains rebuilt.  Returns how many were forgotten. */
+static uint32_t reg_reclaim(struct rpc_engine *e)
+{
+	if (!e->nregs || !e->cur)
+		return 0;
+	if (e->reg_wrapped && e->reg_next) {	/* rotate: the oldest to slot 0 */
+		reg_reverse(e, 0, e->reg_next);
+		reg_reverse(e, e->reg_next, e->reg_cap);
+		reg_reverse(e, 0, e->reg_cap);
+	}
+	e->reg_wrapped = 0;
+	uint64_t now_s = e->cur->ts_us / 1000000u;
+	uint32_t n = e->nregs, k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct reg_slot *r = &e->regs[i];
+		if (r->end_s && now_s >= (uint64_t)r->end_s + reg_hold_s(e)) {
+			e->ctx_len_regs[r->context_len]--;
+			if (e->reg_ext) {
+				free(e->reg_ext[i]);
+				e->reg_ext[i] = NULL;
+			}
+			continue;
+		}
+		if (k != i) {
+			e->regs[k] = *r;
+			if (e->reg_ext) {
+				e->reg_ext[k] = e->reg_ext[i];
+				e->reg_ext[i] = NULL;
+			}
+		}
+		k++;
+	}
+	memset(e->regs + k, 0, (size_t)(n - k) * sizeof *e->regs);
+	e->nregs = k;
+	e->reg_next = k % e->reg_cap;
+	memset(e->h_addr, 0, (size_t)e->hbuckets * sizeof *e->h_addr);
+	memset(e->h_ctx, 0, (size_t)e->hbuckets * sizeof *e->h_ctx);
+	for (uint32_t i = 0; i < k; i++)	/* oldest first: chains newest first */
+		chain_push(e, i);
+	return n - k;
+}
+
+/* A registration was made by a CO call: remember it on the connection being
+ * processed (rpc_packet and rpc_flow_end set cur_flow to its flow). */
+static void reg_note_conn(struct rpc_engine *e, uint32_t reg_id)
+{
+	struct dce_conn *c = e->cur_flow && e->cur_flow->proto == PROTO_TCP ? e->cur_flow->app : NULL;
+	if (!c || c->kind != 1 || c->nreg_ids >= DCE_CONN_REGS)
+		return;
+	c->reg_ids[c->nreg_ids++] = reg_id;
+}
+
+/* Connection c is over (the engine is about to free it): its registrations'
+ * hold time starts now. */
+static void reg_conn_ended(struct rpc_engine *e, const struct dce_conn *c)
+{
+	for (uint8_t i = 0; i < c->nreg_ids; i++) {
+		struct reg_slot *r = reg_by_id(e, c->reg_ids[i]);
+		if (r && !r->end_s && e->cur)
+			r->end_s = (uint32_t)(e->cur->ts_us / 1000000u + 1);
+	}
+}
+
+/* Room for the next registration at reg_next: reclaim (at most once per
+ * quarter of the ring's registrations, so a ring of open sessions is not
+ * scanned at every one), else grow, else the ring wraps. */
+static void reg_make_room(struct rpc_engine *e)
+{
+	if (e->nregs < e->reg_cap)
+		return;
+	if (e->reg_cap && e->reg_since_reclaim >= e->reg_cap / 4) {
+		e->reg_since_reclaim = 0;
+		if (reg_reclaim(e) >= e->reg_cap / 4)
+			return;
+	}
+	if (e->reg_cap < REG_TABLE_MAX && !e->reg_wrapped && reg_grow(e))
+		e->reg_next = e->nregs;
+}
+
 static void reg_add(struct rpc_engine *e, const struct rpc_notify_reg_ev *ev)
 {
-	if (e->nregs == e->reg_cap && e->reg_cap < REG_TABLE_MAX && !e->reg_wrapped && reg_grow(e))
-		e->reg_next = e->nregs;
+	reg_make_room(e);
 	if (!e->reg_cap)
 		return;
+	e->reg_since_reclaim++;
 	if (ev->context_len > REG_CTX_INLINE && !e->reg_ext)
 		e->reg_ext = calloc(e->reg_cap, sizeof *e->reg_ext);
 	uint32_t idx = e->reg_next;
 	e->reg_next = (e->reg_next + 1) % e->reg_cap;
 	struct reg_slot *r = &e->regs[idx];
 	if (r->reg_id) {	/* the ring wrapped: forget the oldest registration */
-		e->reg_wrapped = 1;	/* slot order is no longer age order: no more growing */
+		e->reg_wrapped = 1;	/* age order now starts at reg_next: no growing until reg_reclaim */
 		e->st.capped++;
 		chain_unlink(e->h_addr, e->regs, slot_h_addr(e, r), idx, 0);
 		chain_unlink(e->h_ctx, e->regs, slot_h_ctx(e, r), idx, 1);
@@ -623,8 +764,11 @@ static void emsmdb_complete(struct rpc_engine *e, struct dce_call *call)
 	call->ev.detailed = 1;
 	r->reg_id = ++e->next_reg_id;
 	e->st.registrations++;
-	if (r->af)
+	if (r->af) {
 		reg_add(e, r);
+		if (!c->connectionless)
+			reg_note_conn(e, r->reg_id);
+	}
 	if (e->sink.notify_reg)
 		e->sink.notify_reg(e->sink.ctx, r);
 }
@@ -727,6 +871,7 @@ void rpc_packet(struct rpc_engine *e, struct flow *f, int dir, const struct pkt 
 	 * rather than when the flow expires */
 	if ((p->tcp_flags & TH_RST) || (f->fin[0] && f->fin[1])) {
 		dce_conn_end(e, c);
+		reg_conn_ended(e, c);
 		dce_conn_free(c);
 		f->app = NULL;
 		f->app_probe = DCE_PROBE_SEGMENTS;	/* do not attach again */
@@ -745,9 +890,13 @@ void rpc_flow_end(struct rpc_engine *e, struct flow *f)
 	end.frame = f->last_frame;
 	end.ts_us = f->last_ts_us;
 	const struct pkt *saved = e->cur;
+	struct flow *saved_flow = e->cur_flow;
 	e->cur = &end;
+	e->cur_flow = f;	/* a registration completed now belongs to c */
 	dce_conn_end(e, c);
+	reg_conn_ended(e, c);
 	e->cur = saved;
+	e->cur_flow = saved_flow;
 }
 
 void rpc_flow_free(void *app) { dce_conn_free(app); }

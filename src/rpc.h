@@ -205,6 +205,11 @@ void rpc_engine_free(struct rpc_engine *e);
  * before rpc_engine_free.  For callers that run many independent inputs
  * (the fuzz harnesses). */
 void rpc_engine_reset(struct rpc_engine *e, const struct rpc_sink *sink);
+/* How long (capture seconds) a push registration is kept for late
+ * notifications after its EMSMDB connection ended, once the registration
+ * ring is full (0: 60 s, the default; analyze passes --notify-window).  See
+ * rpc.c, struct reg_slot: memory follows the sessions of the last hold time. */
+void rpc_engine_set_reg_hold(struct rpc_engine *e, uint32_t secs);
 
 /* Feed one packet that flow_table_packet() attributed to flow f (dir 0:
  * orig->resp).  Packets without a flow (f == NULL) are ignored. */

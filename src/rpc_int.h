@@ -14,6 +14,7 @@
 #define DCE_PROBE_SEGMENTS 8	/* data segments inspected before giving up on a flow */
 #define DCE_RESYNC_MAX (64 * 1024)	/* bytes scanned for a header after a gap */
 #define CL_RECENT 256		/* answered CL calls remembered to spot retransmissions */
+#define DCE_CONN_REGS 4		/* push registrations remembered per connection */
 
 struct dce_ctx {
 	uint8_t valid;		/* proposed by a bind/alter_context, not rejected */
@@ -68,6 +69,10 @@ struct dce_conn {
 	uint8_t bind_used[DCE_MAX_BINDS];
 	struct dce_call *calls[DCE_MAX_CALLS];
 	struct flow *flow;
+	/* push registrations made on this connection (rpc.c marks them ended
+	 * with it; a fifth and later one is never marked: kept until the ring wraps) */
+	uint32_t reg_ids[DCE_CONN_REGS];
+	uint8_t nreg_ids;
 };
 
 struct rpc_engine {
@@ -87,7 +92,9 @@ struct rpc_engine {
 	 * REG_TABLE_MAX slots, then wraps) */
 	struct reg_slot *regs;
 	uint32_t nregs, reg_next, reg_cap;
-	uint8_t reg_wrapped;		/* the ring has overwritten a slot: it no longer grows */
+	uint8_t reg_wrapped;		/* the ring has overwritten a slot: slot order is rotated (reg_next oldest) */
+	uint32_t reg_hold_s;		/* keep a registration this long after its connection ended (0: default) */
+	uint32_t reg_since_reclaim;	/* registrations added since reg_reclaim() last ran */
 	uint8_t **reg_ext;		/* per slot: a context longer than the slot holds (NULL until one is seen) */
 	uint32_t *h_addr, *h_ctx;	/* bucket heads: index + 1, 0 = empty */
 	uint32_t hbuckets;		/* a power of two, as many as slots */

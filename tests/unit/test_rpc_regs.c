@@ -1,6 +1,8 @@
 /* \summary: unit tests for the engine's push-registration table (rpc.c): contexts
- * longer than the inline part of a slot, and the ring forgetting the oldest
- * registration once REG_TABLE_MAX are held (bench/README: bounded memory)
+ * longer than the inline part of a slot, the ring forgetting the oldest
+ * registration once REG_TABLE_MAX are held, and registrations whose
+ * connection ended more than the hold time ago making room before the ring
+ * grows (bench/README: bounded memory)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,11 +199,93 @@ static void test_ring_wraps(void **state)
 	h_free(h);
 }
 
+static void ctx_of(uint32_t i, uint8_t ctx[8])
+{
+	memset(ctx, 0x33, 8);
+	ctx[4] = (uint8_t)(i >> 24);
+	ctx[5] = (uint8_t)(i >> 16);
+	ctx[6] = (uint8_t)(i >> 8);
+	ctx[7] = (uint8_t)i;
+}
+
+/* Session 0 registers on a connection that stays open; then 3 x 1024
+ * sessions each register on their own connection and close it (FIN both
+ * ways), 9 ms apart.  With a hold of `hold_s` seconds: the ring forgets the
+ * ended registrations older than the hold instead of growing past 1024
+ * slots, so an early session's late datagram is unmatched (a candidate);
+ * the open connection's registration and the newest one still match.  With
+ * the default hold (60 s, longer than the 28 s of this capture) nothing is
+ * forgotten. */
+static void ring_reclaim_run(uint32_t hold_s, int early_matches)
+{
+	struct harness *h = h_new_n(8192);
+	if (hold_s)
+		rpc_engine_set_reg_hold(h->e, hold_s);
+	uint8_t ctx[8], ip[4];
+	struct tcpc c0;
+	tcpc_init(&c0, IP_CLIENT, 50001, IP_EPMSRV, 49155);
+	h_open(h, &c0);
+	bind_emsmdb(h, &c0);
+	ctx_of(0, ctx);
+	reg(h, &c0, 2, ctx, 8, 50000);
+	const uint32_t n = 3 * 1024;
+	for (uint32_t i = 1; i <= n; i++) {
+		struct tcpc c;
+		ring_ip(i, ip);
+		tcpc_init(&c, ip, 40000, IP_EPMSRV, 49155);
+		h_open(h, &c);
+		bind_emsmdb(h, &c);
+		ctx_of(i, ctx);
+		reg_at(h, &c, 2, ctx, 8, ip, 50000);
+		h_tcp_seg(h, &c, 0, TH_FIN | TH_ACK, c.seq[0]++, NULL, 0, 0);
+		h_tcp_seg(h, &c, 1, TH_FIN | TH_ACK, c.seq[1]++, NULL, 0, 0);
+		h->r->nreg = 0;	/* the recorder keeps REC_MAX events */
+		h->r->ncall = 0;
+		h->r->npdu = 0;
+		h->r->nbind = 0;
+	}
+	assert_int_equal(h_stats(h)->registrations, n + 1);
+	assert_int_equal(h_stats(h)->capped, 0);	/* the ring never wrapped */
+	/* session 1 ended 27 s ago */
+	ring_ip(1, ip);
+	ctx_of(1, ctx);
+	h_udp(h, IP_EPMSRV, 40000, ip, 50000, ctx, 8);
+	if (early_matches) {
+		assert_int_equal(last_udp(h)->reg_id, 2);
+		assert_int_equal(last_udp(h)->match_context, 1);
+	} else {
+		assert_int_equal(last_udp(h)->reg_id, 0);
+		assert_int_equal(last_udp(h)->candidate, 1);
+	}
+	/* the open connection's registration, the oldest of all */
+	ctx_of(0, ctx);
+	h_udp(h, IP_EPMSRV, 40000, IP_CLIENT, 50000, ctx, 8);
+	assert_int_equal(last_udp(h)->reg_id, 1);
+	assert_int_equal(last_udp(h)->match_addr, 1);
+	assert_int_equal(last_udp(h)->match_context, 1);
+	/* the newest: its connection ended milliseconds ago */
+	ring_ip(n, ip);
+	ctx_of(n, ctx);
+	h_udp(h, IP_EPMSRV, 40000, ip, 50000, ctx, 8);
+	assert_int_equal(last_udp(h)->reg_id, n + 1);
+	assert_int_equal(last_udp(h)->match_context, 1);
+	h_finish(h);
+	h_free(h);
+}
+
+static void test_ring_reclaims_ended(void **state)
+{
+	(void)state;
+	ring_reclaim_run(1, 0);
+	ring_reclaim_run(0, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_contexts),
 		cmocka_unit_test(test_ring_wraps),
+		cmocka_unit_test(test_ring_reclaims_ended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
