@@ -362,6 +362,40 @@ static void print_endpoint(void *ctx, const struct diag_endpoint_view *v)
 {
 	struct analyze *a = ctx;
 	char ab[ADDR_STRLEN], by[ADDR_STRLEN];
+	if (v->unlisted) {	/* the summary of the callback endpoints not listed */
+		if (a->findings_only)
+			return;
+		if (a->json) {
+			struct jw *w = &a->jw;
+			json_record(a, "endpoint_summary", v->first_ts_us);
+			jw_str(w, "proto", "udp");
+			jw_str(w, "role", v->role);
+			jw_str(w, "interface", v->iface);
+			jw_u64(w, "listed", v->listed);
+			jw_u64(w, "unlisted", v->unlisted);
+			jw_str(w, "why", "received notifications, nothing against them");
+			jw_u64(w, "first_frame", v->first_frame);
+			jw_end(w);
+			return;
+		}
+		if (!a->printed_endpoints++)
+			fputs("\nEndpoints:\n", a->out_file);
+		char n[40];
+		snprintf(n, sizeof n, "(%llu more)", (unsigned long long)v->unlisted);
+		struct linebuf l;
+		lb_init(&l, a->out_file);
+		lb_mem(&l, "  ", 2);
+		lb_pad(&l, n, 28);
+		lb_str(&l, " udp ");
+		lb_pad(&l, v->role, 8);
+		lb_chr(&l, ' ');
+		lb_pad(&l, v->iface, 10);
+		lb_str(&l, " received notifications, nothing against them: not listed (");
+		lb_u64(&l, v->listed);
+		lb_str(&l, " listed)\n");
+		lb_end(&l);
+		return;
+	}
 	if (a->json) {
 		if (a->findings_only)
 			return;

@@ -47,8 +47,12 @@ struct dep {
 	uint32_t more;			/* index + 1 into diag.more, 0 = none */
 	struct addr srv;
 	uint8_t proto;
-	uint8_t role : 4;
+	uint8_t role : 3;
 	uint8_t open : 1;		/* a flow to it was answered (seen[E_OPEN]) */
+	/* callback endpoints (R_NOTIFY), see ep_unlisted() */
+	uint8_t keep : 1;		/* among the first DIAG_NOTIFY_LISTED, or callback_mismatch */
+	uint8_t notified : 1;		/* a notification went to it (matched by address) */
+	uint8_t live : 1;		/* ... since the last flow to it ended */
 	uint8_t open_ttl;		/* TTL of the server's SYN-ACK */
 	uint16_t port;
 	uint16_t iface;			/* index into diag.ifn, 0 = "" */
@@ -115,6 +119,10 @@ struct diag {
 	uint64_t last_ts_us;
 	struct dep *eps;
 	size_t neps, capeps;
+	uint32_t nnotify;		/* callback endpoints made so far */
+	uint64_t unlisted;		/* callback endpoints forgotten by ep_reclaim (counted only) */
+	uint64_t unlisted_frame, unlisted_ts_us;	/* the earliest first frame among them */
+	size_t ep_since_reclaim;	/* endpoints made or refused since ep_reclaim() last ran */
 	uint32_t *hidx;			/* open addressing: index + 1 */
 	size_t hcap;
 	struct dep_more *more;		/* endpoints' details, allocated on first use */
@@ -224,6 +232,55 @@ static int ep_rehash(struct diag *d, size_t ncap)
 	return 1;
 }
 
+/* A callback endpoint that is counted, not listed: beyond the first
+ * DIAG_NOTIFY_LISTED callback endpoints, it received a notification sent to
+ * it and there is nothing against it (no negative evidence, not the
+ * subject of callback_mismatch).  One capture only: merged captures list
+ * every endpoint (notify_lost is computed at the end). */
+static int ep_unlisted(const struct diag *d, const struct dep *x)
+{
+	return d->o.nfiles < 2 && x->role == R_NOTIFY && !x->keep && x->notified && !x->more;
+}
+
+static void ep_count_unlisted(struct diag *d, const struct dep *x)
+{
+	d->unlisted++;
+	if (x->first_frame && (!d->unlisted_frame || x->first_frame < d->unlisted_frame)) {
+		d->unlisted_frame = x->first_frame;
+		d->unlisted_ts_us = x->first_ts_us;
+	}
+}
+
+/* Before the endpoint array grows: forget the unlisted callback endpoints
+ * whose flows have ended (a later flow with evidence against one makes it
+ * again, diag_flow), keeping the others in order.  Returns how many. */
+static size_t ep_reclaim(struct diag *d)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < d->neps; i++) {
+		const struct dep *x = &d->eps[i];
+		if (ep_unlisted(d, x) && !x->live) {
+			ep_count_unlisted(d, x);
+			continue;
+		}
+		if (k != i)
+			d->eps[k] = *x;
+		k++;
+	}
+	size_t n = d->neps - k;
+	if (n) {
+		d->neps = k;
+		memset(d->hidx, 0, d->hcap * sizeof *d->hidx);
+		for (size_t i = 0; i < k; i++) {
+			size_t j = ep_hash(&d->eps[i].srv, d->eps[i].proto, d->eps[i].port) & (d->hcap - 1);
+			while (d->hidx[j])
+				j = (j + 1) & (d->hcap - 1);
+			d->hidx[j] = (uint32_t)i + 1;
+		}
+	}
+	return n;
+}
+
 static struct dep *ep_get(struct diag *d, const struct addr *srv, uint8_t proto, uint16_t port, int create)
 {
 	if (d->hcap) {
@@ -237,11 +294,24 @@ static struct dep *ep_get(struct diag *d, const struct addr *srv, uint8_t proto,
 	}
 	if (!create)
 		return NULL;
+	/* at most once per quarter of the array's endpoints made or refused since */
+	int reclaimed = 0;
+	if (d->neps == d->capeps && d->nnotify > DIAG_NOTIFY_LISTED && d->o.nfiles < 2 &&
+	    d->ep_since_reclaim >= d->capeps / 4) {
+		ep_reclaim(d);
+		d->ep_since_reclaim = 0;
+		reclaimed = 1;
+	}
+	d->ep_since_reclaim++;
 	if (d->neps >= DIAG_MAX_ENDPOINTS) {
 		d->dropped++;
 		return NULL;
 	}
-	void *eps = grow(d->eps, d->neps, &d->capeps, sizeof *d->eps, 64);
+	/* after a reclaim that freed less than a quarter: grow all the same, so
+	 * the array is not scanned again a few endpoints later */
+	size_t at = reclaimed && d->neps > d->capeps - d->capeps / 4 && d->capeps < DIAG_MAX_ENDPOINTS ? d->capeps
+													: d->neps;
+	void *eps = grow(d->eps, at, &d->capeps, sizeof *d->eps, 64);
 	if (!eps)
 		return NULL;
 	d->eps = eps;
@@ -355,6 +425,8 @@ static uint16_t name_index(struct diag *d, const char *s)
 
 static void set_role(struct diag *d, struct dep *x, uint8_t role, const char *iface)
 {
+	if (role == R_NOTIFY && !x->role && d->nnotify++ < DIAG_NOTIFY_LISTED)
+		x->keep = 1;	/* listed whatever happens: the first DIAG_NOTIFY_LISTED */
 	if (role > x->role || (role == x->role && !x->iface))
 		x->role = role == R_NOTIFY && x->role ? x->role : role;
 	if (iface && iface[0] && !x->iface)
@@ -424,7 +496,15 @@ void diag_flow(struct diag *d, const struct flow *f)
 		x = ep_get(d, &f->resp, f->proto, f->rport, 1);
 		if (!x)
 			return;
+		if (f->proto == PROTO_UDP && f->notify && d->unlisted) {
+			/* a callback endpoint ep_reclaim() counted and forgot: listed
+			 * again from this flow on (its first frame is this flow's) */
+			d->unlisted--;
+			set_role(d, x, R_NOTIFY, "EMSMDB");
+		}
 	}
+	if (f->proto == PROTO_UDP)
+		x->live = 0;
 	if (!x->first_frame || f->first_frame < x->first_frame) {
 		x->first_frame = f->first_frame;
 		x->first_ts_us = f->first_ts_us;
@@ -722,6 +802,8 @@ void diag_notify_reg(struct diag *d, const struct rpc_notify_reg_ev *e)
 			set_role(d, x, R_NOTIFY, "EMSMDB");
 		addr_port_str(&e->cb_ip, e->cb_port, cb, sizeof cb);
 		if (!addr_eq(&e->cb_ip, &e->ep.cli)) {
+			if (x)
+				x->keep = 1;	/* the subject of a finding: always listed */
 			struct diag_finding *f = finding(d, "callback_mismatch", SEV_ERROR);
 			if (f) {
 				f->has_server = 1;
@@ -950,6 +1032,13 @@ void diag_notify_udp(struct diag *d, const struct rpc_notify_udp_ev *e)
 	struct dreg *r = reg_find(d, e->reg_id);
 	if (r && !r->notifications++)
 		r->first_notify_frame = e->frame;
+	if (e->match_addr && d->nnotify > DIAG_NOTIFY_LISTED) {	/* only ep_unlisted() asks */
+		struct dep *x = ep_get(d, &e->dst, PROTO_UDP, e->dport, 0);
+		if (x) {
+			x->notified = 1;
+			x->live = 1;
+		}
+	}
 }
 
 /* ---- finish ------------------------------------------------------------------------ */
@@ -1234,8 +1323,14 @@ void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, v
 	detect_forged(d);
 	if (d->o.nfiles >= 2)
 		count_lost(d);
+	uint32_t listed = 0;
 	for (size_t i = 0; i < d->neps; i++) {
 		struct dep *x = &d->eps[i];
+		if (ep_unlisted(d, x)) {	/* nothing against it: no finding either */
+			ep_count_unlisted(d, x);
+			continue;
+		}
+		listed += x->role == R_NOTIFY;
 		enum ev_kind k;
 		const char *v = verdict_of(d, x, &k);
 		const struct dep_more *m = more_of(d, x);
@@ -1259,6 +1354,18 @@ void diag_finish(struct diag *d, diag_endpoint_fn ep_cb, diag_finding_fn f_cb, v
 		}
 		if (k != E_OPEN && k != E_NONE && (x->proto == PROTO_TCP || x->role == R_NOTIFY))
 			port_finding(d, x, k, v);
+	}
+	if (ep_cb && d->unlisted) {	/* one summary record after the endpoints */
+		struct diag_endpoint_view w;
+		memset(&w, 0, sizeof w);
+		w.proto = PROTO_UDP;
+		w.role = role_names[R_NOTIFY];
+		w.iface = "EMSMDB";
+		w.unlisted = d->unlisted;
+		w.listed = listed;
+		w.first_frame = d->unlisted_frame;
+		w.first_ts_us = d->unlisted_ts_us;
+		ep_cb(ctx, &w);
 	}
 	for (size_t i = 0; i < d->nregs; i++) {
 		struct dreg *r = &d->regs[i];

@@ -15,8 +15,10 @@
  * Ownership: struct diag owns everything it keeps; event structs passed in
  * are copied as needed.  Memory follows what there is to say: an endpoint
  * (every client's notification callback port is one) is 48 bytes until
- * there is evidence against it, interface names are kept once, and a
- * registration is forgotten once its notification arrived (one capture).  Findings handed to the callback are borrowed for
+ * there is evidence against it, interface names are kept once, a
+ * registration is forgotten once its notification arrived (one capture),
+ * and callback endpoints beyond DIAG_NOTIFY_LISTED with nothing against
+ * them are counted, not kept.  Findings handed to the callback are borrowed for
  * the duration of the call.
  */
 #ifndef RPCWATCH_DIAG_H
@@ -31,6 +33,19 @@
 enum diag_sev { SEV_INFO = 0, SEV_WARNING, SEV_ERROR };
 
 #define DIAG_MAX_EVIDENCE 8
+
+/* Callback (notification, role notify) endpoints listed one by one: the
+ * first DIAG_NOTIFY_LISTED made, and after them every one with something
+ * against it (ICMP errors for its notifications, callback_mismatch) or
+ * without a notification.  The others - healthy callback ports, one per
+ * client session on a long capture - are counted in one summary view
+ * (diag_endpoint_view.unlisted) and their memory reused.  4096 is what the
+ * curses screen shows of a snapshot (MODEL_VIEW_MAX), and 200 KB of
+ * endpoints.  A capture with fewer callback endpoints lists them all.  One
+ * capture only: merged captures (nfiles >= 2) list every endpoint. */
+#ifndef DIAG_NOTIFY_LISTED
+#define DIAG_NOTIFY_LISTED 4096
+#endif
 
 struct diag_evidence {
 	uint64_t frame;
@@ -78,6 +93,13 @@ struct diag_endpoint_view {
 	uint32_t attempts;		/* flows to it */
 	uint64_t first_frame;
 	uint64_t first_ts_us;
+	/* Not 0: this view is no endpoint but the one summary after them: this
+	 * many more callback endpoints (udp, role notify, EMSMDB) received
+	 * notifications and had nothing against them, so they are counted, not
+	 * listed (DIAG_NOTIFY_LISTED).  first_frame/first_ts_us are the earliest
+	 * of them; server, port, verdict, reason are unset (NULL). */
+	uint64_t unlisted;
+	uint32_t listed;		/* with unlisted: the callback endpoints that were listed */
 };
 
 struct diag_opts {

@@ -87,6 +87,8 @@ struct flow {
 
 	void *app;			/* caller's per-flow state (see app_free) */
 	uint8_t app_probe;		/* caller's count of payloads inspected without attaching app */
+	uint8_t notify;			/* rpc.c: a push notification in it went to its registration's
+					 * callback address and port (diag: resp is a callback endpoint) */
 };
 
 struct flow_stats {

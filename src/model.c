@@ -153,6 +153,7 @@ const struct mpkt *pktring_at(const struct pktring *r, size_t i, const unsigned 
 struct snap {
 	struct model_endpoint *eps;
 	size_t neps;
+	uint64_t unlisted;		/* callback endpoints diag counted, not listed */
 	struct diag_finding *fs;
 	size_t nfs;
 	unsigned counts[3];
@@ -487,6 +488,10 @@ static void snap_endpoint(void *ctx, const struct diag_endpoint_view *v)
 {
 	struct model *m = ctx;
 	struct snap *s = &m->next;
+	if (v->unlisted) {	/* diag's summary, not an endpoint */
+		s->unlisted = v->unlisted;
+		return;
+	}
 	if (s->neps >= MODEL_VIEW_MAX)
 		return;
 	struct model_endpoint *e = &s->eps[s->neps++];
@@ -566,6 +571,7 @@ int model_refresh(struct model *m, uint64_t now_us)
 	if (!s->eps || !s->fs)
 		return -1;
 	s->neps = s->nfs = 0;
+	s->unlisted = 0;
 	memset(s->counts, 0, sizeof s->counts);
 	m->nlive = 0;
 	if (!m->finished)
@@ -584,6 +590,7 @@ int model_refresh(struct model *m, uint64_t now_us)
 }
 
 size_t model_nendpoints(const struct model *m) { return m->cur.neps; }
+uint64_t model_unlisted_callbacks(const struct model *m) { return m->cur.unlisted; }
 const struct model_endpoint *model_endpoint(const struct model *m, size_t i)
 {
 	return i < m->cur.neps ? &m->cur.eps[i] : NULL;

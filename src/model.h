@@ -161,6 +161,9 @@ int model_refresh(struct model *m, uint64_t now_us);
 int model_dirty(const struct model *m);
 
 size_t model_nendpoints(const struct model *m);
+/* Healthy callback endpoints diag counted instead of listing (diag.h,
+ * DIAG_NOTIFY_LISTED): not among model_endpoint(). */
+uint64_t model_unlisted_callbacks(const struct model *m);
 const struct model_endpoint *model_endpoint(const struct model *m, size_t i);	/* diag's order */
 size_t model_nfindings(const struct model *m);
 const struct diag_finding *model_finding(const struct model *m, size_t i);	/* newest first */

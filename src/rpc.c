@@ -558,6 +558,8 @@ static void check_notification(struct rpc_engine *e, const struct pkt *p)
 	e->st.notify_udp++;
 	if (best)
 		e->st.notify_matched++;
+	if (best && m_addr && e->cur_flow)
+		e->cur_flow->notify = 1;
 	if (e->sink.notify_udp)
 		e->sink.notify_udp(e->sink.ctx, &ev);
 }

@@ -742,7 +742,11 @@ static void draw_title(struct watch *w, int pi)
 	attron(a);
 	mvhline(p->y, 0, ' ', COLS);
 	attroff(a);
-	snprintf(t, sizeof t, "%s %s (%zu)  sort: %s%s%s", focused ? ">" : " ", pane_names[pi], p->n,
+	char more[80] = "";	/* diag's summary of the healthy callback endpoints it did not list */
+	uint64_t unl = pi == PANE_ENDPOINTS ? model_unlisted_callbacks(w->m) : 0;
+	if (unl)
+		snprintf(more, sizeof more, " +%llu notified callback ports not listed", (unsigned long long)unl);
+	snprintf(t, sizeof t, "%s %s (%zu)%s  sort: %s%s%s", focused ? ">" : " ", pane_names[pi], p->n, more,
 		 model_sort_name((enum model_pane)pi, p->sort), w->filt[0] ? "  filter: " : "", w->filt);
 	put(p->y, 0, COLS, a, t);
 	if (p->n == 0 && p->h > 1) {

@@ -599,6 +599,186 @@ static void test_diag_snapshot_merged_state(void **state)
 	diag_free(d);
 }
 
+/* ---- callback endpoints beyond DIAG_NOTIFY_LISTED ------------------------------------------ */
+
+struct unl {
+	unsigned n_notify, n_other;
+	unsigned summaries, after_summary;
+	struct diag_endpoint_view sum;
+	int bad_seen, back_seen, first_seen, last_listed;
+	uint64_t back_frame;
+	unsigned rejected;
+	char rejected_text[2][256];
+};
+
+static void cb_addr(uint32_t i, struct addr *a)
+{
+	char b[32];
+	snprintf(b, sizeof b, "198.18.%u.%u", 64 + i / 256, i % 256);
+	assert_int_equal(addr_parse(a, b), 1);
+}
+
+static void unl_ep(void *ctx, const struct diag_endpoint_view *v)
+{
+	struct unl *u = ctx;
+	if (v->unlisted) {
+		u->summaries++;
+		u->sum = *v;
+		return;
+	}
+	if (u->summaries)
+		u->after_summary++;
+	assert_non_null(v->verdict);
+	if (!v->role || strcmp(v->role, "notify")) {
+		u->n_other++;
+		return;
+	}
+	u->n_notify++;
+	struct addr a;
+	cb_addr(0, &a);
+	if (addr_eq(&v->server, &a))
+		u->first_seen = 1;
+	cb_addr(DIAG_NOTIFY_LISTED - 1, &a);
+	if (addr_eq(&v->server, &a))
+		u->last_listed = 1;
+	cb_addr(DIAG_NOTIFY_LISTED + 50, &a);	/* ICMP for its notifications */
+	if (addr_eq(&v->server, &a)) {
+		u->bad_seen = 1;
+		assert_string_equal(v->verdict, "closed");
+		assert_string_equal(v->reason, "port-unreachable");
+		assert_true(v->has_by);
+		assert_int_equal(v->attempts, 1);
+	}
+	cb_addr(DIAG_NOTIFY_LISTED + 10, &a);	/* healthy, forgotten, then an ICMP on a later flow */
+	if (addr_eq(&v->server, &a)) {
+		u->back_seen = 1;
+		assert_string_equal(v->verdict, "closed");
+		u->back_frame = v->first_frame;
+	}
+}
+
+static void unl_f(void *ctx, const struct diag_finding *f)
+{
+	struct unl *u = ctx;
+	if (!strcmp(f->kind, "notify_rejected") && u->rejected < 2)
+		snprintf(u->rejected_text[u->rejected++], sizeof u->rejected_text[0], "%s", f->summary);
+}
+
+/* One notification flow from the server to callback i: healthy, or answered
+ * by ICMP port unreachable from the client. */
+static void notify_flow(struct diag *d, const struct addr *srv, uint32_t i, uint64_t frame, uint64_t ts, int icmp,
+			int marked)
+{
+	struct flow f;
+	memset(&f, 0, sizeof f);
+	f.proto = PROTO_UDP;
+	f.orig = *srv;
+	cb_addr(i, &f.resp);
+	f.oport = 40000;
+	f.rport = 50000;
+	f.pkts[0] = 1;
+	f.first_frame = f.last_frame = frame;
+	f.first_ts_us = f.last_ts_us = ts;
+	f.notify = (uint8_t)marked;
+	if (icmp) {
+		f.icmp_count = 1;
+		f.icmp.family = 4;
+		f.icmp.type = 3;
+		f.icmp.code = 3;
+		f.icmp.ttl = 128;
+		f.icmp.from = f.resp;
+		f.icmp.frame = frame + 1;
+		f.icmp.ts_us = ts + 100;
+	}
+	diag_flow(d, &f);
+}
+
+/* 3 x DIAG_NOTIFY_LISTED sessions, each registering its own callback and
+ * getting a notification.  The first DIAG_NOTIFY_LISTED callback endpoints
+ * are listed; after them only the one whose notification drew an ICMP
+ * error, and one that was healthy (and forgotten while the endpoint array
+ * grew) until a later flow drew an ICMP error; the rest are one summary
+ * view, counted exactly, after the endpoints.  Findings are about the two
+ * bad ones.  A snapshot says the same. */
+static void test_diag_unlisted_callbacks(void **state)
+{
+	(void)state;
+	struct diag_opts o = {.notify_window_s = 60, .range_lo = 49152, .range_hi = 65535, .nfiles = 1};
+	struct diag *d = diag_new(&o);
+	assert_non_null(d);
+	struct addr srv;
+	assert_int_equal(addr_parse(&srv, "198.18.2.20"), 1);
+	const uint32_t n = 3 * DIAG_NOTIFY_LISTED, bad = DIAG_NOTIFY_LISTED + 50, back = DIAG_NOTIFY_LISTED + 10;
+	uint64_t t0 = 1700000000000000ull, frame = 1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t ts = t0 + (uint64_t)i * 100000u;
+		struct rpc_notify_reg_ev r;
+		memset(&r, 0, sizeof r);
+		r.ep.proto = PROTO_TCP;
+		cb_addr(i, &r.ep.cli);
+		r.ep.srv = srv;
+		r.ep.cport = 50001;
+		r.ep.sport = 49157;
+		r.req_frame = frame++;
+		r.resp_frame = frame++;
+		r.ts_us = ts;
+		r.reg_id = i + 1;
+		r.af = 4;
+		r.cb_ip = r.ep.cli;
+		r.cb_port = 50000;
+		r.answered = r.has_rc = 1;
+		diag_notify_reg(d, &r);
+		struct rpc_notify_udp_ev e;
+		memset(&e, 0, sizeof e);
+		e.ep.proto = PROTO_UDP;
+		e.src = srv;
+		e.dst = r.cb_ip;
+		e.sport = 40000;
+		e.dport = 50000;
+		e.frame = frame;
+		e.ts_us = ts + 1000;
+		e.reg_id = r.reg_id;
+		e.match_addr = e.match_context = 1;
+		diag_notify_udp(d, &e);
+		notify_flow(d, &srv, i, frame, ts + 1000, i == bad, 1);
+		frame += 2;
+	}
+	/* a later notification flow to `back`, refused this time */
+	uint64_t back_frame = frame;
+	notify_flow(d, &srv, back, frame, t0 + (uint64_t)n * 100000u, 1, 1);
+	diag_time(d, t0 + (uint64_t)(n + 1) * 100000u);
+
+	struct unl s, u;
+	memset(&s, 0, sizeof s);
+	memset(&u, 0, sizeof u);
+	assert_int_equal(diag_snapshot(d, NULL, 0, 0, unl_ep, unl_f, &s), 0);
+	diag_finish(d, unl_ep, unl_f, &u);
+	assert_int_equal(u.summaries, 1);
+	assert_int_equal(u.after_summary, 0);
+	assert_int_equal(u.n_notify, DIAG_NOTIFY_LISTED + 2);
+	assert_true(u.first_seen && u.last_listed && u.bad_seen && u.back_seen);
+	assert_int_equal(u.back_frame, back_frame);	/* listed again from the bad flow on */
+	assert_int_equal(u.sum.unlisted, n - DIAG_NOTIFY_LISTED - 2);
+	assert_int_equal(u.sum.listed, DIAG_NOTIFY_LISTED + 2);
+	assert_int_equal(u.sum.proto, PROTO_UDP);
+	assert_string_equal(u.sum.role, "notify");
+	assert_string_equal(u.sum.iface, "EMSMDB");
+	assert_null(u.sum.verdict);
+	assert_int_equal(u.sum.first_frame, 4 * DIAG_NOTIFY_LISTED + 3);	/* session DIAG_NOTIFY_LISTED's notification */
+	assert_int_equal(u.rejected, 2);
+	assert_non_null(strstr(u.rejected_text[0], "198.18."));
+	unsigned er, wa, in;
+	diag_counts(d, &er, &wa, &in);
+	assert_int_equal(er, 2);
+	assert_int_equal(wa + in, 0);
+	/* the snapshot before said the same */
+	assert_int_equal(s.summaries, 1);
+	assert_int_equal(s.sum.unlisted, u.sum.unlisted);
+	assert_int_equal(s.n_notify, u.n_notify);
+	assert_int_equal(s.rejected, 2);
+	diag_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -616,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_notify_counts_and_window),
 		cmocka_unit_test(test_write_pcap),
 		cmocka_unit_test(test_diag_snapshot_merged_state),
+		cmocka_unit_test(test_diag_unlisted_callbacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
