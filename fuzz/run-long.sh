@@ -34,9 +34,10 @@ max_len() {
 }
 
 one() {
-	local h=$1 t0 t1
+	local h=$1 t0 t1 l0
 	mkdir -p "$o/corpus/$h"
 	t0=$(date +%s)
+	l0=$(uptime | sed 's/.*load average: //')
 	nice -n 19 "$b/fuzz/fuzz_$h" -runs="$RUNS" -max_total_time="$MAXTIME" -rss_limit_mb=2048 -timeout="$TIMEOUT" \
 		-max_len="$(max_len "$h")" -print_final_stats=1 -artifact_prefix="$o/$h-" "$o/corpus/$h" >"$o/$h.log" 2>&1 &
 	local pid=$!	# nice execs the fuzzer: this is its process id
@@ -51,8 +52,8 @@ one() {
 	ex=$(sed -n 's/^stat::number_of_executed_units: //p' "$o/$h.log")
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$o/$h.log")
 	cov=$(grep -E "^#[0-9]+.*(DONE|cov:)" "$o/$h.log" | tail -1 | sed 's/.*\(cov: [0-9]*\) \(ft: [0-9]*\) \(corp: [^ ]*\).*/\1 \2 \3/')
-	printf '%-9s rc=%d execs=%s secs=%d exec/s=%s %s load=[%s]\n' "$h" "$rc" "${ex:-?}" $((t1 - t0)) "${eps:-?}" "$cov" \
-		"$(uptime | sed 's/.*load average: //')" | tee -a "$o/summary.txt"
+	printf '%-9s rc=%d execs=%s secs=%d exec/s=%s %s load=[%s] -> [%s]\n' "$h" "$rc" "${ex:-?}" $((t1 - t0)) "${eps:-?}" "$cov" \
+		"$l0" "$(uptime | sed 's/.*load average: //')" | tee -a "$o/summary.txt"
 }
 for h in $hs; do
 	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 2; done
