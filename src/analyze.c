@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "decode.h"
@@ -699,8 +700,15 @@ static pcap_t *open_offline(const char *path, char **iobuf, char *errbuf)
 		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	char *buf = malloc(READ_IOBUF);
-	if (buf && setvbuf(fp, buf, _IOFBF, READ_IOBUF) != 0) {
+	/* no bigger than the file: a small capture (or a fuzz input, read
+	 * thousands of times) does not fault in 256 KiB it never fills */
+	size_t sz = READ_IOBUF;
+	struct stat st;
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+	    (uint64_t)st.st_size < READ_IOBUF)
+		sz = st.st_size < 4096 ? 4096 : (size_t)st.st_size;
+	char *buf = malloc(sz);
+	if (buf && setvbuf(fp, buf, _IOFBF, sz) != 0) {
 		free(buf);
 		buf = NULL;
 	}
