@@ -2,9 +2,10 @@
  *
  * The reading thread fills a chunk with records (a 16-byte header: time,
  * captured and wire length; then the bytes, padded to 8) and publishes it
- * when it is full, or at the end of a pcap_dispatch() call when the caller
- * has nothing left to read, so a packet waits at most about libpcap's
- * timeout before the caller can have it.  Chunks in use (being
+ * when it is full, or after a pcap_dispatch() call when the caller has
+ * nothing left to read or the device has nothing more, so a packet waits
+ * at most about libpcap's timeout before the caller can have it.  Live, the
+ * device is non-blocking and the thread poll()s it (IDLE_POLL_MS at most).  Chunks in use (being
  * filled, queued, being read) are counted against max_bytes; the thread
  * waits for the caller to give one back when the limit is reached.  The
  * mutex guards the queue, the counters, the stop flag and the error/stats
@@ -17,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 
 #define REC_HDR 16u
 #define KEEP_FREE 4		/* idle chunks kept for reuse */
+#define IDLE_POLL_MS 50		/* live: nothing ready -> wait this long for the device at most */
 
 struct lq_chunk {
 	struct lq_chunk *next;
@@ -159,6 +162,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 			q->fill = NULL;
 		}
 		q->fill = get_chunk_locked(q, need);
+		if (!q->fill && !q->stop)
+			snprintf(q->err, sizeof q->err, "out of memory for the capture queue");
 		pthread_mutex_unlock(&q->mu);
 		if (!q->fill) {	/* stopping (or out of memory): end this dispatch */
 			q->gave_up = 1;
@@ -182,6 +187,7 @@ static void *reader(void *arg)
 	struct liveq *q = arg;
 	double last_stats = 0;
 	char err[PCAP_ERRBUF_SIZE] = "";
+	int fd = q->offline ? -1 : pcap_get_selectable_fd(q->p);
 	for (;;) {
 		pthread_mutex_lock(&q->mu);
 		int stop = q->stop;
@@ -189,9 +195,11 @@ static void *reader(void *arg)
 		if (stop || q->gave_up)
 			break;
 		int n = pcap_dispatch(q->p, -1, on_packet, (u_char *)q);
-		/* A partly filled chunk goes out now only if the caller has run
-		 * out of packets; otherwise it fills further: a chunk per libpcap
-		 * block (one dispatch) would spend the budget on chunks a tenth full. */
+		/* A partly filled chunk goes out when the caller has run out of
+		 * packets or the device has nothing more right now (so the last
+		 * packets of a burst never wait for the next one); otherwise it
+		 * fills further: a chunk per libpcap block (one dispatch) would
+		 * spend the budget on chunks a tenth full. */
 		if (q->fill && q->fill->used && (n <= 0 || queue_empty(q)))
 			publish(q);
 		if (n == PCAP_ERROR_BREAK)
@@ -202,6 +210,15 @@ static void *reader(void *arg)
 		}
 		if (n == 0 && q->offline)
 			break;
+		if (n == 0) {	/* non-blocking: wait for the device, waking for stop */
+			if (fd >= 0) {
+				struct pollfd pf = {.fd = fd, .events = POLLIN};
+				(void)poll(&pf, 1, IDLE_POLL_MS);
+			} else {
+				struct timespec ts = {0, IDLE_POLL_MS * 1000000L};
+				nanosleep(&ts, NULL);
+			}
+		}
 		double now = mono_s();
 		if (!q->offline && now - last_stats >= LIVEQ_STATS_MS / 1000.0) {
 			struct pcap_stat st;
@@ -219,7 +236,7 @@ static void *reader(void *arg)
 		put_chunk_locked(q, q->fill);
 		q->fill = NULL;
 	}
-	if (err[0] && !q->stop)
+	if (err[0] && !q->stop && !q->err[0])
 		snprintf(q->err, sizeof q->err, "%s", err);
 	q->ended = 1;
 	pthread_mutex_unlock(&q->mu);
@@ -248,8 +265,8 @@ struct liveq *liveq_start(pcap_t *p, size_t max_bytes, char *err, size_t errlen)
 	q->max_bytes = max_bytes < 2 * LIVEQ_CHUNK ? 2 * LIVEQ_CHUNK : max_bytes;
 	q->pipe[0] = q->pipe[1] = -1;
 	char eb[PCAP_ERRBUF_SIZE] = "";
-	if (!q->offline && pcap_setnonblock(p, 0, eb) != 0) {
-		snprintf(err, errlen, "cannot make the capture blocking: %s", eb);
+	if (!q->offline && pcap_setnonblock(p, 1, eb) != 0) {
+		snprintf(err, errlen, "cannot make the capture non-blocking: %s", eb);
 		free(q);
 		return NULL;
 	}

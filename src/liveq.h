@@ -46,9 +46,11 @@ struct liveq_pkt {
 	const uint8_t *data;
 };
 
-/* Start reading p (pcap_setnonblock(p, 0) is called: the thread blocks in
- * libpcap).  max_bytes (at least one chunk) bounds the memory of waiting
- * packets.  NULL with a message in err if it cannot start. */
+/* Start reading p (live: pcap_setnonblock(p, 1) is called; the thread
+ * polls the device, at least every 50 ms, so it sees liveq_stop() and hands
+ * over the last packets of a burst as soon as the device has no more).
+ * max_bytes (raised to two chunks) bounds the memory of waiting packets.
+ * NULL with a message in err if it cannot start. */
 struct liveq *liveq_start(pcap_t *p, size_t max_bytes, char *err, size_t errlen);
 
 /* A descriptor that polls readable when packets were queued while the
