@@ -82,17 +82,13 @@ static uint32_t key_hash(const struct flow_table *t, const struct flow_key *k)
 
 _Static_assert(sizeof(struct flow_key) == 38, "flow_key layout");
 
-/* Is k the key of f?  The same as comparing k with f's own key_make(), without
- * building it: either orientation of f's endpoints may be the sorted one. */
-static int flow_matches(const struct flow *f, const struct flow_key *k)
+/* The hash of a flow's endpoints, whichever way round they are given. */
+static uint32_t ep_hash(const struct flow_table *t, uint8_t proto, const struct addr *a, uint16_t pa,
+			const struct addr *b, uint16_t pb)
 {
-	if (f->proto != k->proto || f->orig.family != k->family)
-		return 0;
-	if (f->oport == k->port[0] && f->rport == k->port[1] && !memcmp(f->orig.a, k->addr[0], 16) &&
-	    !memcmp(f->resp.a, k->addr[1], 16))
-		return 1;
-	return f->oport == k->port[1] && f->rport == k->port[0] && !memcmp(f->orig.a, k->addr[1], 16) &&
-	       !memcmp(f->resp.a, k->addr[0], 16);
+	struct flow_key k;
+	key_make(&k, proto, a, pa, b, pb);
+	return key_hash(t, &k);
 }
 
 /* ---- lists --------------------------------------------------------------- */
@@ -269,9 +265,7 @@ void flow_table_pkt_hash(const struct flow_table *t, struct pkt *p)
 {
 	if (p->status != DEC_OK || !p->ipver || !p->has_l4 || (p->proto != PROTO_TCP && p->proto != PROTO_UDP))
 		return;
-	struct flow_key k;
-	key_make(&k, p->proto, &p->src, p->sport, &p->dst, p->dport);
-	p->flow_hash = key_hash(t, &k);
+	p->flow_hash = ep_hash(t, p->proto, &p->src, p->sport, &p->dst, p->dport);
 	p->flow_hashed = 1;
 }
 
@@ -284,14 +278,6 @@ void flow_table_prefetch(const struct flow_table *t, uint32_t h, int stage)
 		__builtin_prefetch(*b);
 }
 
-static struct flow *lookup(struct flow_table *t, const struct flow_key *k, uint32_t h)
-{
-	for (struct flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext)
-		if (f->hash == h && flow_matches(f, k))
-			return f;
-	return NULL;
-}
-
 static inline int a16_eq(const uint8_t *x, const uint8_t *y)
 {
 	uint64_t a[2], b[2];
@@ -300,19 +286,17 @@ static inline int a16_eq(const uint8_t *x, const uint8_t *y)
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0;
 }
 
-/* lookup() for a packet whose hash the reader computed: the same match as
- * flow_matches() against key_make() of the packet (either orientation of
- * the flow's endpoints), without building the sorted key. */
-static struct flow *lookup_pkt(struct flow_table *t, const struct pkt *p, uint32_t h)
+/* The flow between (a, pa) and (b, pb), either orientation, in bucket h
+ * (ep_hash() of the same endpoints); NULL if there is none. */
+static struct flow *lookup(struct flow_table *t, uint32_t h, uint8_t proto, const struct addr *a, uint16_t pa,
+			   const struct addr *b, uint16_t pb)
 {
 	for (struct flow *f = t->buckets[h & (t->nbuckets - 1)]; f; f = f->hnext) {
-		if (f->hash != h || f->proto != p->proto || f->orig.family != p->src.family)
+		if (f->hash != h || f->proto != proto || f->orig.family != a->family)
 			continue;
-		if (f->oport == p->sport && f->rport == p->dport && a16_eq(f->orig.a, p->src.a) &&
-		    a16_eq(f->resp.a, p->dst.a))
+		if (f->oport == pa && f->rport == pb && a16_eq(f->orig.a, a->a) && a16_eq(f->resp.a, b->a))
 			return f;
-		if (f->oport == p->dport && f->rport == p->sport && a16_eq(f->orig.a, p->dst.a) &&
-		    a16_eq(f->resp.a, p->src.a))
+		if (f->oport == pb && f->rport == pa && a16_eq(f->orig.a, b->a) && a16_eq(f->resp.a, a->a))
 			return f;
 	}
 	return NULL;
@@ -361,10 +345,8 @@ static void attribute_icmp(struct flow_table *t, const struct pkt *p)
 	const struct quoted *q = &p->q;
 	if (!q->valid || !q->has_ports || q->src.family != q->dst.family)
 		return;
-	struct flow_key k;
-	key_make(&k, q->proto, &q->src, q->sport, &q->dst, q->dport);
-	uint32_t h = key_hash(t, &k);
-	struct flow *f = lookup(t, &k, h);
+	uint32_t h = ep_hash(t, q->proto, &q->src, q->sport, &q->dst, q->dport);
+	struct flow *f = lookup(t, h, q->proto, &q->src, q->sport, &q->dst, q->dport);
 	if (!f) {
 		f = create(t, h, q->proto, &q->src, q->sport, &q->dst, q->dport, p->ts_us, p->frame);
 		if (!f)
@@ -411,17 +393,9 @@ struct flow *flow_table_packet(struct flow_table *t, const struct pkt *p, int *d
 	if ((p->proto != PROTO_TCP && p->proto != PROTO_UDP) || !p->has_l4)
 		return NULL;
 
-	uint32_t h;
-	struct flow *f;
-	if (p->flow_hashed) {
-		h = p->flow_hash;
-		f = lookup_pkt(t, p, h);
-	} else {
-		struct flow_key k;
-		key_make(&k, p->proto, &p->src, p->sport, &p->dst, p->dport);
-		h = key_hash(t, &k);
-		f = lookup(t, &k, h);
-	}
+	/* the reader thread may have hashed it already (flow_table_pkt_hash) */
+	uint32_t h = p->flow_hashed ? p->flow_hash : ep_hash(t, p->proto, &p->src, p->sport, &p->dst, p->dport);
+	struct flow *f = lookup(t, h, p->proto, &p->src, p->sport, &p->dst, p->dport);
 
 	/* A new bare SYN with a fresh ISN on a finished connection: the 5-tuple was reused. */
 	if (f && p->proto == PROTO_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN && f->syn &&
