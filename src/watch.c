@@ -99,7 +99,6 @@ struct watch {
 	/* source */
 	struct rw_live lv;
 	pcap_t *off;
-	int pcap_fd;
 	struct liveq *lq;		/* live: the reading thread's queue (after curses starts) */
 	size_t lq_peak;			/* its peak bytes, kept when it stops */
 	struct rw_sigwake *sw;		/* stop signals (sigwake.h); cmd_watch's storage */
@@ -418,7 +417,8 @@ static int open_source(struct watch *w)
 		};
 		if (rw_live_open(&o, &w->lv, err, sizeof err) != 0 ||
 		    rw_live_set_filter(&w->lv, w->filter, err, sizeof err) != 0 ||
-		    (w->pcap_fd = rw_live_pollable_fd(&w->lv, err, sizeof err)) < 0) {
+		    /* the reading thread (liveq.c) polls the device: it must have a descriptor */
+		    rw_live_pollable_fd(&w->lv, err, sizeof err) < 0) {
 			rw_err(CMD, "%s", err);
 			return -1;
 		}
@@ -1503,7 +1503,6 @@ int cmd_watch(int argc, char **argv)
 	w.dopts.notify_window_s = 60;
 	w.dopts.range_lo = 49152;
 	w.dopts.range_hi = 65535;
-	w.pcap_fd = -1;
 	parse_args(&w, argc, argv);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		rw_err(CMD, "needs a terminal; without one record with 'rpcwatch capture -i IFACE -w FILE' and "
