@@ -352,11 +352,7 @@ int liveq_pending(const struct liveq *q)
 {
 	if (q->cur && q->off < q->cur->used)
 		return 1;
-	struct liveq *m = (struct liveq *)q;	/* the mutex, not the queue, changes */
-	pthread_mutex_lock(&m->mu);
-	int r = m->head != NULL;
-	pthread_mutex_unlock(&m->mu);
-	return r;
+	return !queue_empty((struct liveq *)q);	/* the mutex, not the queue, changes */
 }
 
 int liveq_stats(struct liveq *q, struct pcap_stat *st)
