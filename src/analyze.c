@@ -16,13 +16,11 @@
 #include "config.h"
 #include "analyze.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "decode.h"
@@ -31,6 +29,7 @@
 #include "json.h"
 #include "linebuf.h"
 #include "merge.h"
+#include "pcapfile.h"
 #include "reader.h"
 #include "rpc.h"
 #include "rpcout.h"
@@ -52,7 +51,7 @@ struct file_info {
 	int opened;
 	int error;
 	int announced;
-	char *iobuf;		/* stdio buffer of its FILE; freed after the reader closed it */
+	struct rw_pcapfile pf;	/* the handle goes to the reader, which closes it; the buffer is released after */
 };
 
 struct an_stats {
@@ -680,69 +679,17 @@ static void count(struct analyze *a, const struct pkt *p)
 		s->icmp_errors++;
 }
 
-/* stdio's buffer for a capture file.  glibc sizes it by st_blksize (4 KiB):
- * libpcap's small freads (a 16-byte record header, then the packet) then cost
- * one read() every few packets, a fifth of the reading thread's time. */
-#define READ_IOBUF (256u * 1024)
 #define OUT_IOBUF (256u * 1024)
-
-/* pcap_open_offline() with a larger stdio buffer: "-" is standard input as
- * for libpcap; the messages are libpcap's ("PATH: strerror" when the file
- * cannot be opened).  The buffer goes to *iobuf, to be freed once the pcap_t
- * is closed. */
-static pcap_t *open_offline(const char *path, char **iobuf, char *errbuf)
-{
-	*iobuf = NULL;
-	if (!strcmp(path, "-"))
-		return pcap_open_offline(path, errbuf);
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	/* no bigger than the file: a small capture (or a fuzz input, read
-	 * thousands of times) does not fault in 256 KiB it never fills */
-	size_t sz = READ_IOBUF;
-	struct stat st;
-	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-	    (uint64_t)st.st_size < READ_IOBUF)
-		sz = st.st_size < 4096 ? 4096 : (size_t)st.st_size;
-	char *buf = malloc(sz);
-	if (buf && setvbuf(fp, buf, _IOFBF, sz) != 0) {
-		free(buf);
-		buf = NULL;
-	}
-	pcap_t *pc = pcap_fopen_offline(fp, errbuf);
-	if (!pc) {
-		fclose(fp);	/* libpcap leaves it open when it fails */
-		free(buf);
-		return NULL;
-	}
-	*iobuf = buf;
-	return pc;
-}
-
-/* Close a handle open_file() returned before the reader took it. */
-static void close_file(struct file_info *fi, pcap_t *pc)
-{
-	pcap_close(pc);
-	free(fi->iobuf);
-	fi->iobuf = NULL;
-}
 
 /* Open a file for reading: its handle, or NULL with the error reported. */
 static pcap_t *open_file(struct analyze *a, struct file_info *fi)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = open_offline(fi->path, &fi->iobuf, errbuf);
-	if (!pc) {
-		/* libpcap's message usually starts with the path already */
-		if (strncmp(errbuf, fi->path, strlen(fi->path)) == 0)
-			rw_err("analyze", "%s", errbuf);
-		else
-			rw_err("analyze", "%s: %s", fi->path, errbuf);
+	char err[PCAP_ERRBUF_SIZE + 512];
+	if (rw_pcapfile_open(&fi->pf, fi->path, err, sizeof err) != 0) {
+		rw_err("analyze", "%s", err);
 		return NULL;
 	}
+	pcap_t *pc = fi->pf.p;
 	int dlt = pcap_datalink(pc);
 	fi->linktype = dlt;
 	const char *dname = pcap_datalink_val_to_name(dlt);
@@ -752,18 +699,13 @@ static pcap_t *open_file(struct analyze *a, struct file_info *fi)
 	if (!decode_link_supported(dlt)) {
 		rw_err("analyze", "%s: link-type %s (%d) is not supported (EN10MB, LINUX_SLL, LINUX_SLL2, "
 				  "RAW, IPV4, IPV6, NULL, LOOP are)", fi->path, dname ? dname : "?", dlt);
-		close_file(fi, pc);
+		rw_pcapfile_close(&fi->pf);
 		return NULL;
 	}
-	if (a->filter) {
-		struct bpf_program prog;
-		if (pcap_compile(pc, &prog, a->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-		    pcap_setfilter(pc, &prog) < 0) {
-			rw_err("analyze", "bad filter '%s': %s", a->filter, pcap_geterr(pc));
-			close_file(fi, pc);
-			exit(RW_EXIT_USAGE);
-		}
-		pcap_freecode(&prog);
+	if (rw_pcapfile_set_filter(&fi->pf, a->filter, err, sizeof err) != 0) {
+		rw_err("analyze", "%s", err);
+		rw_pcapfile_close(&fi->pf);
+		exit(RW_EXIT_USAGE);
 	}
 	fi->opened = 1;
 	return pc;
@@ -857,8 +799,7 @@ static void read_files(struct analyze *a)
 	reader_free(rd);	/* closes every file: their stdio buffers can go */
 	for (int i = 0; i < n; i++) {
 		struct file_info *fi = &a->files[i];
-		free(fi->iobuf);
-		fi->iobuf = NULL;
+		rw_pcapfile_release(&fi->pf);
 		if (fi->opened && !fi->announced && a->json) {
 			fi->first_frame = a->frame + 1;
 			emit_file_json(a, fi, a->last_ts);

@@ -49,6 +49,7 @@
 #include "live.h"
 #include "liveq.h"
 #include "model.h"
+#include "pcapfile.h"
 #include "privs.h"
 #include "sigwake.h"
 #include "util.h"
@@ -98,7 +99,7 @@ struct watch {
 
 	/* source */
 	struct rw_live lv;
-	pcap_t *off;
+	struct rw_pcapfile off;		/* replay: the file (off.p NULL when live) */
 	struct liveq *lq;		/* live: the reading thread's queue (after curses starts) */
 	size_t lq_peak;			/* its peak bytes, kept when it stops */
 	struct rw_sigwake *sw;		/* stop signals (sigwake.h); cmd_watch's storage */
@@ -425,26 +426,14 @@ static int open_source(struct watch *w)
 		dlt = w->lv.linktype;
 		snap = w->lv.snaplen;
 	} else {
-		char eb[PCAP_ERRBUF_SIZE] = "";
-		w->off = pcap_open_offline(w->file, eb);
-		if (!w->off) {
-			if (strncmp(eb, w->file, strlen(w->file)) == 0)
-				rw_err(CMD, "%s", eb);
-			else
-				rw_err(CMD, "%s: %s", w->file, eb);
+		char eb[PCAP_ERRBUF_SIZE + 512];
+		if (rw_pcapfile_open(&w->off, w->file, eb, sizeof eb) != 0 ||
+		    rw_pcapfile_set_filter(&w->off, w->filter, eb, sizeof eb) != 0) {
+			rw_err(CMD, "%s", eb);
 			return -1;
 		}
-		if (w->filter && *w->filter) {
-			struct bpf_program prog;
-			if (pcap_compile(w->off, &prog, w->filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-			    pcap_setfilter(w->off, &prog) < 0) {
-				rw_err(CMD, "bad filter '%s': %s", w->filter, pcap_geterr(w->off));
-				return -1;
-			}
-			pcap_freecode(&prog);
-		}
-		dlt = pcap_datalink(w->off);
-		snap = pcap_snapshot(w->off);
+		dlt = pcap_datalink(w->off.p);
+		snap = pcap_snapshot(w->off.p);
 	}
 	/* As capture does (privs.h): -Z USER, or as root the build's unprivileged
 	 * user when it can write here (where 'w' puts evidence by default), else
@@ -516,7 +505,7 @@ static int replay_some(struct watch *w)
 		if (!w->pend_h) {
 			struct pcap_pkthdr *h;
 			const u_char *d;
-			int r = pcap_next_ex(w->off, &h, &d);
+			int r = pcap_next_ex(w->off.p, &h, &d);
 			if (r == PCAP_ERROR_BREAK) {
 				reach_eof(w);
 				return -1;
@@ -524,7 +513,7 @@ static int replay_some(struct watch *w)
 			if (r != 1) {
 				char msg[300];
 				snprintf(msg, sizeof msg, "%s: stopped after %llu packets: %s", w->file,
-					 (unsigned long long)model_stats(w->m)->packets, pcap_geterr(w->off));
+					 (unsigned long long)model_stats(w->m)->packets, pcap_geterr(w->off.p));
 				snprintf(w->src_err, sizeof w->src_err, "%s", msg);
 				set_status(w, 3600, msg);
 				reach_eof(w);
@@ -1537,8 +1526,7 @@ int cmd_watch(int argc, char **argv)
 	for (int i = 0; i < PANE__COUNT; i++)
 		free(w.panes[i].v);
 	model_free(w.m);
-	if (w.off)
-		pcap_close(w.off);
+	rw_pcapfile_close(&w.off);
 	rw_live_close(&w.lv);
 	free(w.filter);
 	return rc;
