@@ -615,7 +615,10 @@ static void build_views(struct watch *w)
 		if (model_finding_match(model_finding(m, i), f))
 			pane_add(p, model_finding(m, i));
 	model_sort_findings((const struct diag_finding **)p->v, p->n, p->sort);
-	/* keep the selected item selected when the lists move */
+	/* Once the user has moved the selection it stays on that item when
+	 * the lists move.  Until then it stays on the first row, which sorting
+	 * puts the most important item in: a port that turns out blocked
+	 * after the first screen was drawn comes to the top and is selected. */
 	for (int i = 0; i < PANE__COUNT; i++) {
 		p = &w->panes[i];
 		if (p->has_sel_id)
@@ -626,10 +629,8 @@ static void build_views(struct watch *w)
 				}
 		if (p->sel >= p->n)
 			p->sel = p->n ? p->n - 1 : 0;
-		if (p->n) {
+		if (p->n && p->has_sel_id)
 			p->sel_id = item_id(i, p->v[p->sel]);
-			p->has_sel_id = 1;
-		}
 	}
 }
 

@@ -214,6 +214,43 @@ check "q quits with status 0" wait_for dd '^EXIT=0$'
 check "q: alternate screen left" [ "$(alt_on dd)" = 0 ]
 check "q: cursor visible" [ "$(cursor_on dd)" = 1 ]
 
+# ---- a port that turns out blocked after the first screen: the selection follows the top row ---
+# The same capture with the dynamic-port SYNs (frame 11 on) 5 s later, replayed at its own pace
+# (--speed 1), so the first screens show only the endpoint mapper.  Until a key moves the
+# selection, Enter opens the first row's item, which is then the blocked port; before, the
+# selection stuck to 135 from the first screen (and the "blocked dynamic port" checks above
+# failed when a loaded machine drew a screen before the replay had read frame 11).
+/usr/bin/python3 - "$S/dynamic-dropped-client.pcap" "$work/late.pcap" <<'PY' || rw_fail "late.pcap written"
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+le = d[:4] == b'\xd4\xc3\xb2\xa1'
+e = '<' if le else '>'
+out, off, n = bytearray(d[:24]), 24, 0
+while off + 16 <= len(d):
+    sec, us, cl, ol = struct.unpack(e + 'IIII', d[off:off + 16])
+    n += 1
+    if n >= 11:
+        sec += 5
+    out += struct.pack(e + 'IIII', sec, us, cl, ol) + d[off + 16:off + 16 + cl]
+    off += 16 + cl
+open(sys.argv[2], 'wb').write(out)
+PY
+start late 80 24 -- --speed 1 -r "$work/late.pcap"
+check "late: the first screen has only the endpoint mapper" wait_for late '> Endpoints \(1\)'
+check "late: ... listening" wait_for late '^198\.18\.2\.20:135 .*LISTENING'
+check "late: replay reaches the end" wait_for late '\[end of file\]'
+keys late Escape
+check "late: the blocked port sorted first" wait_for late '> Endpoints \(2\)'
+keys late Enter
+check "late: Enter opens the blocked port, the first row" \
+	wait_for late 'PortQry: FILTERED +verdict: filtered \(no-response\)'
+keys late Escape
+keys late j
+check "late: j moves the selection" wait_for late '> Endpoints \(2\)'
+keys late Enter
+check "late: ... and Enter opens the item moved to" wait_for late 'PortQry: LISTENING +verdict: open \(syn-ack\)'
+keys late q
+
 # ---- a refused registration ------------------------------------------------------------------
 start rr 80 24 -- -r "$S/register-refused-client.pcap"
 check "register-refused: end of file" wait_for rr '\[end of file\]'
