@@ -15,8 +15,7 @@
 #include <unistd.h>
 
 #include "liveq.h"
-
-static void put32(FILE *f, uint32_t v) { fwrite(&v, 4, 1, f); }
+#include "pcapw.h"
 
 /* Packet i: caplen (i * 7919) % 1501, wire length caplen + i % 3, bytes
  * (i + k) & 0xff, time 1000 s + i * 10 us. */
@@ -29,24 +28,14 @@ static char *write_pcap(uint32_t n, int truncate_last)
 	assert_true(fd >= 0);
 	FILE *f = fdopen(fd, "wb");
 	assert_non_null(f);
-	put32(f, 0xa1b2c3d4);
-	uint16_t v[2] = {2, 4};
-	fwrite(v, 2, 2, f);
-	put32(f, 0);
-	put32(f, 0);
-	put32(f, 65535);
-	put32(f, 1);
+	pcapw_header(f, 65535, PCAPW_DLT_EN10MB);
 	uint8_t buf[1501];
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t cl = cap_of(i);
-		uint64_t t = 1000000000ull + 10ull * i;
-		put32(f, (uint32_t)(t / 1000000));
-		put32(f, (uint32_t)(t % 1000000));
-		put32(f, cl);
-		put32(f, cl + i % 3);
 		for (uint32_t k = 0; k < cl; k++)
 			buf[k] = (uint8_t)(i + k);
-		fwrite(buf, 1, (truncate_last && i == n - 1) ? cl / 2 : cl, f);
+		pcapw_record(f, 1000000000ull + 10ull * i, buf, cl, cl + i % 3,
+			     (truncate_last && i == n - 1) ? cl / 2 : cl);
 	}
 	fclose(f);
 	return path;

@@ -11,9 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pcapw.h"
 #include "reader.h"
-
-static void put32(FILE *f, uint32_t v) { fwrite(&v, 4, 1, f); }
 
 /* A classic pcap (host byte order, Ethernet) whose packets carry UDP
  * datagrams 198.18.0.1 -> 198.18.0.2 with payload {file, index (4 bytes)}. */
@@ -29,13 +28,7 @@ static char *write_pcap(const char *dir, int file, const struct spec *s)
 	snprintf(path, 256, "%s/f%d.pcap", dir, file);
 	FILE *f = fopen(path, "wb");
 	assert_non_null(f);
-	put32(f, 0xa1b2c3d4);
-	uint16_t v[2] = {2, 4};
-	fwrite(v, 2, 2, f);
-	put32(f, 0);
-	put32(f, 0);
-	put32(f, 65535);
-	put32(f, 1);
+	pcapw_header(f, 65535, PCAPW_DLT_EN10MB);
 	for (unsigned i = 0; i < s->n; i++) {
 		uint8_t pk[14 + 20 + 8 + 5];
 		memset(pk, 0, sizeof pk);
@@ -52,12 +45,8 @@ static char *write_pcap(const char *dir, int file, const struct spec *s)
 		udp[5] = 8 + 5;
 		udp[8] = (uint8_t)file;
 		memcpy(udp + 9, &i, 4);
-		uint64_t t = s->t0_us + s->step_us * i;
-		put32(f, (uint32_t)(t / 1000000));
-		put32(f, (uint32_t)(t % 1000000));
-		put32(f, sizeof pk);
-		put32(f, sizeof pk);
-		fwrite(pk, 1, (s->truncate_last && i == s->n - 1) ? 10 : sizeof pk, f);
+		pcapw_record(f, s->t0_us + s->step_us * i, pk, sizeof pk, sizeof pk,
+			     (s->truncate_last && i == s->n - 1) ? 10 : sizeof pk);
 	}
 	fclose(f);
 	return path;

@@ -1,0 +1,44 @@
+/* \summary: unit-test helper that writes classic pcap files record by record
+ *
+ * Host byte order, microsecond timestamps, version 2.4; the link type and
+ * snapshot length are the caller's.  pcapw_record() writes a record header
+ * that declares caplen bytes and then only `written` of them, so a test can
+ * cut the last record short (libpcap: "truncated dump file") or declare a
+ * wire length longer than the capture.  Nothing is checked: malformed files
+ * are the point of some tests.  Write errors show up when the file is read.
+ */
+#ifndef RPCWATCH_TEST_PCAPW_H
+#define RPCWATCH_TEST_PCAPW_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define PCAPW_DLT_EN10MB 1
+
+static inline void pcapw_u32(FILE *f, uint32_t v)
+{
+	fwrite(&v, 4, 1, f);
+}
+
+static inline void pcapw_header(FILE *f, uint32_t snaplen, uint32_t linktype)
+{
+	const uint16_t version[2] = {2, 4};
+	pcapw_u32(f, 0xa1b2c3d4);
+	fwrite(version, 2, 2, f);
+	pcapw_u32(f, 0);	/* thiszone */
+	pcapw_u32(f, 0);	/* sigfigs */
+	pcapw_u32(f, snaplen);
+	pcapw_u32(f, linktype);
+}
+
+static inline void pcapw_record(FILE *f, uint64_t ts_us, const void *data, uint32_t caplen, uint32_t wirelen,
+				uint32_t written)
+{
+	pcapw_u32(f, (uint32_t)(ts_us / 1000000u));
+	pcapw_u32(f, (uint32_t)(ts_us % 1000000u));
+	pcapw_u32(f, caplen);
+	pcapw_u32(f, wirelen);
+	fwrite(data, 1, written, f);
+}
+
+#endif
