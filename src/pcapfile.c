@@ -25,6 +25,7 @@ int rw_pcapfile_open(struct rw_pcapfile *f, const char *path, char *err, size_t 
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	f->p = NULL;
 	f->iobuf = NULL;
+	f->iobuf_size = 0;
 	if (!strcmp(path, "-")) {
 		f->p = pcap_open_offline(path, eb);
 		if (!f->p) {
@@ -58,6 +59,7 @@ int rw_pcapfile_open(struct rw_pcapfile *f, const char *path, char *err, size_t 
 		return -1;
 	}
 	f->iobuf = buf;
+	f->iobuf_size = buf ? sz : 0;
 	return 0;
 }
 
@@ -91,4 +93,5 @@ void rw_pcapfile_release(struct rw_pcapfile *f)
 	f->p = NULL;
 	free(f->iobuf);
 	f->iobuf = NULL;
+	f->iobuf_size = 0;
 }
