@@ -6,12 +6,18 @@
  * cut the last record short (libpcap: "truncated dump file") or declare a
  * wire length longer than the capture.  Nothing is checked: malformed files
  * are the point of some tests.  Write errors show up when the file is read.
+ * pcapw_temp() creates /tmp/<name>_XXXXXX with the file header written:
+ * the FILE (the caller fcloses it) and in *path the name (the caller frees
+ * it), or NULL.
  */
 #ifndef RPCWATCH_TEST_PCAPW_H
 #define RPCWATCH_TEST_PCAPW_H
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #define PCAPW_DLT_EN10MB 1
 
@@ -29,6 +35,27 @@ static inline void pcapw_header(FILE *f, uint32_t snaplen, uint32_t linktype)
 	pcapw_u32(f, 0);	/* sigfigs */
 	pcapw_u32(f, snaplen);
 	pcapw_u32(f, linktype);
+}
+
+static inline FILE *pcapw_temp(const char *name, char **path, uint32_t snaplen, uint32_t linktype)
+{
+	size_t n = strlen("/tmp/") + strlen(name) + strlen("_XXXXXX") + 1;
+	FILE *f = NULL;
+	int fd = -1;
+	*path = malloc(n);
+	if (*path) {
+		snprintf(*path, n, "/tmp/%s_XXXXXX", name);
+		fd = mkstemp(*path);
+	}
+	if (fd >= 0 && !(f = fdopen(fd, "wb")))
+		close(fd);
+	if (!f) {
+		free(*path);
+		*path = NULL;
+		return NULL;
+	}
+	pcapw_header(f, snaplen, linktype);
+	return f;
 }
 
 static inline void pcapw_record(FILE *f, uint64_t ts_us, const void *data, uint32_t caplen, uint32_t wirelen,

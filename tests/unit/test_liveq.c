@@ -23,12 +23,9 @@ static uint32_t cap_of(uint32_t i) { return (i * 7919u) % 1501u; }
 
 static char *write_pcap(uint32_t n, int truncate_last)
 {
-	char *path = strdup("/tmp/test_liveq_XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "wb");
+	char *path;
+	FILE *f = pcapw_temp("test_liveq", &path, 65535, PCAPW_DLT_EN10MB);
 	assert_non_null(f);
-	pcapw_header(f, 65535, PCAPW_DLT_EN10MB);
 	uint8_t buf[1501];
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t cl = cap_of(i);

@@ -46,12 +46,9 @@ static void fill(uint8_t *b, uint32_t i)
 
 static char *write_file(uint32_t n, int truncate_last)
 {
-	char *path = strdup("/tmp/test_pcapfile_XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "wb");
+	char *path;
+	FILE *f = pcapw_temp("test_pcapfile", &path, 65535, PCAPW_DLT_EN10MB);
 	assert_non_null(f);
-	pcapw_header(f, 65535, PCAPW_DLT_EN10MB);
 	uint8_t b[1500];
 	for (uint32_t i = 0; i < n; i++) {
 		fill(b, i);
