@@ -684,7 +684,7 @@ static void count(struct analyze *a, const struct pkt *p)
 /* Open a file for reading: its handle, or NULL with the error reported. */
 static pcap_t *open_file(struct analyze *a, struct file_info *fi)
 {
-	char err[PCAP_ERRBUF_SIZE + 512];
+	char err[RW_PCAPFILE_ERRLEN];
 	if (rw_pcapfile_open(&fi->pf, fi->path, err, sizeof err) != 0) {
 		rw_err("analyze", "%s", err);
 		return NULL;

@@ -26,6 +26,9 @@
 #include <stddef.h>
 #include <pcap/pcap.h>
 
+/* room for libpcap's message and a path of PATH_MAX (4096) */
+#define RW_PCAPFILE_ERRLEN (PCAP_ERRBUF_SIZE + 4096 + 64)
+
 struct rw_pcapfile {
 	pcap_t *p;
 	char *iobuf;		/* the FILE's buffer (NULL for "-" or if it could not be set) */

@@ -426,7 +426,7 @@ static int open_source(struct watch *w)
 		dlt = w->lv.linktype;
 		snap = w->lv.snaplen;
 	} else {
-		char eb[PCAP_ERRBUF_SIZE + 512];
+		char eb[RW_PCAPFILE_ERRLEN];
 		if (rw_pcapfile_open(&w->off, w->file, eb, sizeof eb) != 0 ||
 		    rw_pcapfile_set_filter(&w->off, w->filter, eb, sizeof eb) != 0) {
 			rw_err(CMD, "%s", eb);
