@@ -15,12 +15,12 @@
  */
 #include "config.h"
 #include "liveq.h"
+#include "sigwake.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,16 +288,7 @@ struct liveq *liveq_start(pcap_t *p, size_t max_bytes, char *err, size_t errlen)
 	}
 	/* the thread starts with asynchronous signals blocked: the caller's
 	 * handlers (self-pipe, terminal restore) run in the caller's thread */
-	sigset_t all, old;
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int rc = pthread_create(&q->th, NULL, reader, q);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int rc = rw_thread_start(&q->th, reader, q);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the reading thread: %s", strerror(rc));
 		pthread_cond_destroy(&q->cv);

@@ -16,6 +16,7 @@
  */
 #include "config.h"
 #include "reader.h"
+#include "sigwake.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -293,7 +294,7 @@ void reader_start(struct reader *r, int threaded)
 		free_ring(r);
 		return;
 	}
-	if (pthread_create(&r->th, NULL, worker, r) != 0) {
+	if (rw_thread_start(&r->th, worker, r) != 0) {	/* signals stay with the caller's thread */
 		pthread_cond_destroy(&r->cv);
 		pthread_mutex_destroy(&r->mu);
 		free_ring(r);

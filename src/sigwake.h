@@ -24,6 +24,7 @@
  * ones are lost, which the loops never let happen (they drain every turn).
  */
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,5 +58,12 @@ int rw_sigwake_take(struct rw_sigwake *sw, int sig);
 int rw_sigwake_any(const struct rw_sigwake *sw, const int *sigs, size_t n);
 
 void rw_sigwake_restore(struct rw_sigwake *sw);
+
+/* pthread_create() for a helper thread (liveq.c, reader.c): the new thread
+ * starts with every asynchronous signal blocked, so the handlers (this
+ * self-pipe, watch's terminal restore) run in the caller's threads, never in
+ * the helper; SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT stay deliverable.
+ * The caller's own mask is unchanged.  Returns pthread_create()'s result. */
+int rw_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
 
 #endif

@@ -1,6 +1,7 @@
 /* \summary: unit tests for the signal self-pipe (src/sigwake.c): signals
  * arrive as bytes, take() clears, old actions come back, SIGHUP ignored at
- * start stays ignored, one installation at a time */
+ * start stays ignored, one installation at a time; helper threads started
+ * with every asynchronous signal blocked */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <cmocka.h>
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,12 +120,42 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(rw_sigwake_take(&sw, 64), 0);
 }
 
+static void *mask_of_thread(void *arg)
+{
+	pthread_sigmask(SIG_BLOCK, NULL, arg);
+	return NULL;
+}
+
+/* A helper thread takes no asynchronous signal; faults still reach it; the
+ * caller's mask is what it was. */
+static void test_thread_start_masks(void **state)
+{
+	(void)state;
+	sigset_t before, after, in;
+	pthread_sigmask(SIG_BLOCK, NULL, &before);
+	assert_int_equal(sigismember(&before, SIGINT), 0);
+	sigemptyset(&in);
+	pthread_t th;
+	assert_int_equal(rw_thread_start(&th, mask_of_thread, &in), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	const int blocked[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGUSR1, SIGUSR2, SIGCHLD, SIGPIPE, SIGALRM};
+	for (size_t i = 0; i < sizeof blocked / sizeof blocked[0]; i++)
+		assert_int_equal(sigismember(&in, blocked[i]), 1);
+	const int open[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+	for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+		assert_int_equal(sigismember(&in, open[i]), 0);
+	pthread_sigmask(SIG_BLOCK, NULL, &after);
+	for (int sig = 1; sig < 32; sig++)
+		assert_int_equal(sigismember(&before, sig), sigismember(&after, sig));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signals_as_bytes),
 		cmocka_unit_test(test_nohup),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_thread_start_masks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
