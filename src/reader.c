@@ -133,6 +133,7 @@ static int step(struct reader *r, struct rd_item *it, const u_char **data)
 		if (st <= 0) {
 			it->kind = st < 0 ? RD_ERROR : RD_END;
 			it->file = i;
+			it->data = NULL;
 			return 1;
 		}
 	}
@@ -232,6 +233,7 @@ static void *worker(void *arg)
 			if (cl)
 				memcpy(copy, data, cl);
 			b->used += cl;
+			slot->data = copy;
 			decode_packet(r->f[it.file].linktype, copy, &slot->p);
 			if (r->prepare)
 				r->prepare(r->prepare_ctx, &slot->p);
@@ -310,6 +312,7 @@ const struct rd_item *reader_next(struct reader *r)
 		if (!step(r, &r->cur, &data))
 			return NULL;
 		if (r->cur.kind == RD_PACKET) {
+			r->cur.data = data;
 			decode_packet(r->f[r->cur.file].linktype, data, &r->cur.p);
 			if (r->prepare)
 				r->prepare(r->prepare_ctx, &r->cur.p);

@@ -9,12 +9,13 @@
  * With threaded = 1, libpcap reading, copying and decoding run in a second
  * thread that fills batches ahead of the caller (about 1 MiB in flight);
  * the caller's analysis runs beside it on the other CPU.  The sequence of
- * items is the same either way, so output does not depend on it.
+ * items is the same either way, so output does not depend on it.  The
+ * thread takes no asynchronous signal (rw_thread_start, sigwake.h).
  *
  * Ownership: reader_add() takes the pcap_t; the reader closes it at the end of
  * that file or in reader_free().  An item, its struct pkt and the bytes its
- * payload points to belong to the reader and stay valid until the next
- * reader_next() or reader_free().  The reader is used from one thread (the
+ * payload and data point to belong to the reader and stay valid until the
+ * next reader_next() or reader_free().  The reader is used from one thread (the
  * caller's); the worker thread is internal.
  */
 #ifndef RPCWATCH_READER_H
@@ -34,6 +35,7 @@ struct rd_item {
 	enum rd_kind kind;
 	unsigned file;
 	struct pkt p;	/* RD_PACKET: frame (1-based across all files), ts_us, lengths, decode */
+	const uint8_t *data;	/* RD_PACKET: the captured bytes (p.caplen), which p.payload points into */
 };
 
 struct reader;

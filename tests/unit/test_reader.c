@@ -88,6 +88,14 @@ static size_t run(char **paths, int nfiles, int threaded, struct got *out, size_
 			assert_int_equal(it->p.payload_len, 5);
 			g->pfile = it->p.payload[0];
 			memcpy(&g->pidx, it->p.payload + 1, 4);
+			/* the frame's bytes come with it; the payload lies inside them */
+			assert_non_null(it->data);
+			assert_int_equal(it->p.caplen, 14 + 20 + 8 + 5);
+			assert_ptr_equal(it->p.payload, it->data + 14 + 20 + 8);
+			assert_int_equal(it->data[12], 0x08);
+			assert_int_equal(it->data[14 + 9], 17);
+		} else {
+			assert_null(it->data);
 		}
 	}
 	reader_free(r);
