@@ -456,30 +456,42 @@ void model_free(struct model *m)
 void model_packet(struct model *m, uint64_t ts_us, const unsigned char *data, uint32_t caplen, uint32_t len)
 {
 	struct pkt p;
-	m->frame++;
-	p.frame = m->frame;
+	p.frame = 0;
 	p.ts_us = ts_us;
 	p.caplen = caplen;
 	p.wirelen = len;
-	pktring_push(&m->pkts, ts_us, data, caplen, len);
+	if (!m->finished)	/* after model_finish only the packet ring takes it */
+		decode_packet(m->linktype, data, &p);
+	model_packet_decoded(m, &p, data);
+}
+
+void model_prepare(const struct model *m, struct pkt *p)
+{
+	flow_table_pkt_hash(m->ft, p);
+}
+
+void model_packet_decoded(struct model *m, struct pkt *p, const unsigned char *data)
+{
+	m->frame++;
+	p->frame = m->frame;
+	pktring_push(&m->pkts, p->ts_us, data, p->caplen, p->wirelen);
 	m->st.packets++;
-	m->st.bytes += len;
+	m->st.bytes += p->wirelen;
 	if (!m->st.first_ts_us)
-		m->st.first_ts_us = ts_us;
-	if (ts_us > m->st.last_ts_us)
-		m->st.last_ts_us = ts_us;
+		m->st.first_ts_us = p->ts_us;
+	if (p->ts_us > m->st.last_ts_us)
+		m->st.last_ts_us = p->ts_us;
 	m->dirty = 1;
 	if (m->finished)
 		return;	/* after model_finish the tables are final */
-	decode_packet(m->linktype, data, &p);
-	if (p.status == DEC_OK)
+	if (p->status == DEC_OK)
 		m->st.decoded++;
 	else
 		m->st.undecoded++;
 	int dir = 0;
-	diag_time(m->diag, p.ts_us);
-	struct flow *f = flow_table_packet(m->ft, &p, &dir);
-	rpc_packet(m->rpc, f, dir, &p);
+	diag_time(m->diag, p->ts_us);
+	struct flow *f = flow_table_packet(m->ft, p, &dir);
+	rpc_packet(m->rpc, f, dir, p);
 }
 
 void model_finish(struct model *m)

@@ -14,9 +14,9 @@
  *
  * Ownership: struct model owns everything.  Pointers returned by the
  * accessors (model_endpoint(), model_call(), ...) stay valid until the next
- * model_packet(), model_finish() or model_refresh() call.  Strings in the
- * view structs are copies or static constants; nothing needs freeing.
- * Not thread-safe.
+ * model_packet(), model_packet_decoded(), model_finish() or model_refresh()
+ * call.  Strings in the view structs are copies or static constants; nothing
+ * needs freeing.  Not thread-safe, except model_prepare().
  */
 #ifndef RPCWATCH_MODEL_H
 #define RPCWATCH_MODEL_H
@@ -149,6 +149,16 @@ void model_free(struct model *m);
 
 /* One captured packet, exactly as analyze reads one. */
 void model_packet(struct model *m, uint64_t ts_us, const unsigned char *data, uint32_t caplen, uint32_t len);
+/* The same for a packet someone already decoded (decode_packet() on data
+ * with the model's link type, e.g. in reader.c's thread): p's ts_us,
+ * caplen, wirelen and decode are used; p->frame is set to the model's frame
+ * number.  data (p->caplen bytes, which p's payload points into) is copied
+ * into the packet ring; neither is kept. */
+void model_packet_decoded(struct model *m, struct pkt *p, const unsigned char *data);
+/* A reader's prepare hook (reader_set_prepare): computes p's flow hash ahead
+ * (flow_table_pkt_hash).  Reads only what never changes after model_new(),
+ * so another thread may call it while the model is in use. */
+void model_prepare(const struct model *m, struct pkt *p);
 /* End of a replayed file: flush flows and the RPC engine, as analyze does. */
 void model_finish(struct model *m);
 int model_finished(const struct model *m);

@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "diag.h"
 #include "model.h"
+#include "reader.h"
 
 #ifndef MODEL_TOP_SRCDIR
 #define MODEL_TOP_SRCDIR "."
@@ -48,6 +49,11 @@ static struct model *load(const char *name, int *linktype)
 		model_packet(m, (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec, d, h->caplen, h->len);
 	pcap_close(p);
 	return m;
+}
+
+static void prepare_hook(void *ctx, struct pkt *p)
+{
+	model_prepare(ctx, p);
 }
 
 static const struct model_endpoint *find_ep(const struct model *m, uint16_t port)
@@ -779,6 +785,111 @@ static void test_diag_unlisted_callbacks(void **state)
 	diag_free(d);
 }
 
+/* ---- a decoded packet (reader.c's thread) is the same as a raw one -------------------- */
+
+/* The same sample through model_packet() and through a threaded reader with
+ * model_prepare() as its hook and model_packet_decoded(), as watch -r reads:
+ * the two models must agree on everything the screen shows. */
+static struct model *load_via_reader(const char *name)
+{
+	char path[1024], eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p = pcap_open_offline(sample(name, path, sizeof path), eb);
+	assert_non_null(p);
+	struct model_opts o;
+	memset(&o, 0, sizeof o);
+	o.flow_timeout_s = 300;
+	o.ring_bytes = 1 << 20;
+	int dlt = pcap_datalink(p);
+	struct model *m = model_new(&o, dlt, pcap_snapshot(p));
+	assert_non_null(m);
+	struct reader *r = reader_new(1);
+	assert_non_null(r);
+	assert_true(reader_add(r, p, dlt) >= 0);
+	reader_set_prepare(r, prepare_hook, m);
+	reader_start(r, 1);
+	const struct rd_item *it;
+	while ((it = reader_next(r)) && it->kind == RD_PACKET) {
+		struct pkt k = it->p;
+		k.frame = 0;	/* the model numbers it */
+		model_packet_decoded(m, &k, it->data);
+		assert_int_equal(k.frame, it->p.frame);
+	}
+	assert_true(!it || it->kind == RD_END);
+	reader_free(r);
+	return m;
+}
+
+static void same_models(struct model *a, struct model *b)
+{
+	model_finish(a);
+	model_finish(b);
+	assert_int_equal(model_refresh(a, 0), 0);
+	assert_int_equal(model_refresh(b, 0), 0);
+	const struct model_stats *sa = model_stats(a), *sb = model_stats(b);
+	assert_int_equal(sa->packets, sb->packets);
+	assert_int_equal(sa->bytes, sb->bytes);
+	assert_int_equal(sa->decoded, sb->decoded);
+	assert_int_equal(sa->undecoded, sb->undecoded);
+	assert_int_equal(sa->first_ts_us, sb->first_ts_us);
+	assert_int_equal(sa->last_ts_us, sb->last_ts_us);
+	assert_int_equal(sa->calls, sb->calls);
+	assert_int_equal(sa->failed_calls, sb->failed_calls);
+	assert_int_equal(sa->registrations, sb->registrations);
+	assert_int_equal(sa->notifications, sb->notifications);
+	assert_int_equal(model_nendpoints(a), model_nendpoints(b));
+	for (size_t i = 0; i < model_nendpoints(a); i++) {
+		const struct model_endpoint *x = model_endpoint(a, i), *y = model_endpoint(b, i);
+		assert_int_equal(x->port, y->port);
+		assert_int_equal(x->proto, y->proto);
+		assert_string_equal(x->verdict, y->verdict);
+		assert_string_equal(x->reason, y->reason);
+		assert_string_equal(x->role, y->role);
+		assert_int_equal(x->first_frame, y->first_frame);
+		assert_int_equal(x->attempts, y->attempts);
+	}
+	assert_int_equal(model_nfindings(a), model_nfindings(b));
+	for (size_t i = 0; i < model_nfindings(a); i++) {
+		assert_string_equal(model_finding(a, i)->kind, model_finding(b, i)->kind);
+		assert_string_equal(model_finding(a, i)->summary, model_finding(b, i)->summary);
+	}
+	assert_int_equal(model_ncalls(a), model_ncalls(b));
+	for (size_t i = 0; i < model_ncalls(a); i++) {
+		const struct model_call *x = model_call(a, i), *y = model_call(b, i);
+		assert_int_equal(x->req_frame, y->req_frame);
+		assert_int_equal(x->resp_frame, y->resp_frame);
+		assert_string_equal(x->op, y->op);
+		assert_string_equal(x->result, y->result);
+	}
+	assert_int_equal(model_nregs(a), model_nregs(b));
+	const struct pktring *ra = model_packets(a), *rb = model_packets(b);
+	assert_int_equal(ra->n, rb->n);
+	for (size_t i = 0; i < ra->n; i++) {
+		const unsigned char *da, *db;
+		const struct mpkt *x = pktring_at(ra, i, &da), *y = pktring_at(rb, i, &db);
+		assert_int_equal(x->ts_us, y->ts_us);
+		assert_int_equal(x->caplen, y->caplen);
+		assert_int_equal(x->len, y->len);
+		assert_memory_equal(da, db, x->caplen);
+	}
+}
+
+static void test_decoded_path_same_as_raw(void **state)
+{
+	(void)state;
+	static const char *const names[] = {
+		"healthy-client.pcap", "healthy-ipv6-server.pcap", "dynamic-dropped-client.pcap",
+		"dynamic-reset-client.pcap", "notify-dropped-server.pcap", "register-refused-client.pcap",
+		"firewall-basics.pcap", "samba-healthy-client.pcap",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		struct model *a = load(names[i], NULL), *b = load_via_reader(names[i]);
+		assert_true(model_stats(a)->packets > 0);
+		same_models(a, b);
+		model_free(a);
+		model_free(b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -797,6 +908,7 @@ int main(void)
 		cmocka_unit_test(test_write_pcap),
 		cmocka_unit_test(test_diag_snapshot_merged_state),
 		cmocka_unit_test(test_diag_unlisted_callbacks),
+		cmocka_unit_test(test_decoded_path_same_as_raw),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
