@@ -51,6 +51,7 @@
 #include "model.h"
 #include "pcapfile.h"
 #include "privs.h"
+#include "reader.h"
 #include "sigwake.h"
 #include "util.h"
 
@@ -106,8 +107,8 @@ struct watch {
 	int eof;
 	char src_err[RW_LIVE_ERRLEN];
 	char privs[RW_LIVE_ERRLEN];	/* what the privilege drop did */
-	struct pcap_pkthdr *pend_h;	/* replay: the next packet, not yet due */
-	const u_char *pend_data;
+	struct reader *rd;		/* replay: reads and decodes the file in a second thread; owns off.p */
+	const struct rd_item *pend;	/* replay: the next packet, not yet due (the reader's) */
 	uint64_t ts0_us;		/* replay pacing origin (capture time) */
 	double wall0;			/* ... and wall clock (monotonic seconds) */
 	double paused_at;
@@ -399,6 +400,12 @@ static void parse_args(struct watch *w, int argc, char **argv)
 
 /* ---- the source ----------------------------------------------------------------------- */
 
+/* the reader's hook, in its thread (model_prepare is safe there) */
+static void prepare(void *ctx, struct pkt *p)
+{
+	model_prepare(ctx, p);
+}
+
 static int open_source(struct watch *w)
 {
 	char err[RW_LIVE_ERRLEN];
@@ -453,6 +460,21 @@ static int open_source(struct watch *w)
 		rw_err(CMD, "out of memory for the model (--ring-mb %zu)", w->ring_mb);
 		return -1;
 	}
+	if (!w->iface) {
+		/* As analyze reads: libpcap, the copy and decode_packet() in the
+		 * reader's thread, the flow hash too (model_prepare); the screen's
+		 * thread analyses, snapshots and draws.  The first packet is read
+		 * now, after the privilege drop. */
+		if (!(w->rd = reader_new(1))) {
+			rw_err(CMD, "out of memory for the reader");
+			return -1;
+		}
+		if (reader_add(w->rd, w->off.p, dlt) < 0)
+			snprintf(w->src_err, sizeof w->src_err, "%s: stopped after 0 packets: %s", w->file,
+				 reader_errmsg(w->rd, 0));
+		reader_set_prepare(w->rd, prepare, w->m);
+		reader_start(w->rd, 1);
+	}
 	return 0;
 }
 
@@ -502,27 +524,20 @@ static int replay_some(struct watch *w)
 {
 	double start = mono();
 	while (!w->eof) {
-		if (!w->pend_h) {
-			struct pcap_pkthdr *h;
-			const u_char *d;
-			int r = pcap_next_ex(w->off.p, &h, &d);
-			if (r == PCAP_ERROR_BREAK) {
+		if (!w->pend) {
+			const struct rd_item *it = w->src_err[0] ? NULL : reader_next(w->rd);
+			if (it && it->kind == RD_ERROR)
+				snprintf(w->src_err, sizeof w->src_err, "%s: stopped after %llu packets: %s", w->file,
+					 (unsigned long long)model_stats(w->m)->packets, reader_errmsg(w->rd, 0));
+			if (w->src_err[0])
+				set_status(w, 3600, w->src_err);
+			if (!it || it->kind != RD_PACKET) {
 				reach_eof(w);
 				return -1;
 			}
-			if (r != 1) {
-				char msg[300];
-				snprintf(msg, sizeof msg, "%s: stopped after %llu packets: %s", w->file,
-					 (unsigned long long)model_stats(w->m)->packets, pcap_geterr(w->off.p));
-				snprintf(w->src_err, sizeof w->src_err, "%s", msg);
-				set_status(w, 3600, msg);
-				reach_eof(w);
-				return -1;
-			}
-			w->pend_h = h;
-			w->pend_data = d;
+			w->pend = it;
 		}
-		uint64_t ts = (uint64_t)w->pend_h->ts.tv_sec * 1000000u + (uint64_t)w->pend_h->ts.tv_usec;
+		uint64_t ts = w->pend->p.ts_us;
 		double now = mono();
 		if (w->speed > 0) {
 			if (!w->ts0_us) {
@@ -535,8 +550,9 @@ static int replay_some(struct watch *w)
 				return ms > TICK_MS ? TICK_MS : (int)ms;
 			}
 		}
-		model_packet(w->m, ts, w->pend_data, w->pend_h->caplen, w->pend_h->len);
-		w->pend_h = NULL;
+		struct pkt p = w->pend->p;	/* the model numbers it */
+		model_packet_decoded(w->m, &p, w->pend->data);
+		w->pend = NULL;
 		if (now - start > REPLAY_SLICE_US / 1e6)
 			return 0;
 	}
@@ -1527,7 +1543,12 @@ int cmd_watch(int argc, char **argv)
 	for (int i = 0; i < PANE__COUNT; i++)
 		free(w.panes[i].v);
 	model_free(w.m);
-	rw_pcapfile_close(&w.off);
+	if (w.rd) {
+		reader_free(w.rd);	/* closes the file's pcap_t: then its buffer can go */
+		rw_pcapfile_release(&w.off);
+	} else {
+		rw_pcapfile_close(&w.off);
+	}
 	rw_live_close(&w.lv);
 	free(w.filter);
 	return rc;
