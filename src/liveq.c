@@ -28,6 +28,8 @@
 #include <unistd.h>
 
 #define REC_HDR 16u
+/* with decoding, a record is REC_HDR, the struct pkt, then the bytes */
+#define REC_PKT ((sizeof(struct pkt) + 7u) & ~(size_t)7u)
 #define KEEP_FREE 4		/* idle chunks kept for reuse */
 #define IDLE_POLL_MS 50		/* live: nothing ready -> wait this long for the device at most */
 
@@ -41,6 +43,8 @@ struct liveq {
 	pcap_t *p;
 	int offline;
 	size_t max_bytes;
+	int decode;			/* records carry a struct pkt (dec given to liveq_start) */
+	struct liveq_decode dec;
 	int pipe[2];
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -152,7 +156,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	struct liveq *q = (struct liveq *)user;
 	if (q->gave_up)
 		return;
-	size_t need = REC_HDR + (((size_t)h->caplen + 7u) & ~(size_t)7u);
+	size_t pk = q->decode ? REC_PKT : 0;
+	size_t need = REC_HDR + pk + (((size_t)h->caplen + 7u) & ~(size_t)7u);
 	if (!q->fill || q->fill->used + need > q->fill->cap) {
 		if (q->fill && q->fill->used)
 			publish(q);
@@ -178,7 +183,17 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d
 	memcpy(r + 8, &cl, 4);
 	memcpy(r + 12, &wl, 4);
 	if (cl)
-		memcpy(r + REC_HDR, data, cl);
+		memcpy(r + REC_HDR + pk, data, cl);
+	if (q->decode) {	/* records start 8-aligned in a malloc'd chunk */
+		struct pkt *d = (struct pkt *)(void *)(r + REC_HDR);
+		d->frame = 0;
+		d->ts_us = ts;
+		d->caplen = cl;
+		d->wirelen = wl;
+		decode_packet(q->dec.linktype, r + REC_HDR + pk, d);
+		if (q->dec.prepare)
+			q->dec.prepare(q->dec.ctx, d);
+	}
 	q->fill->used += need;
 }
 
@@ -253,7 +268,7 @@ static void free_list(struct lq_chunk *c)
 	}
 }
 
-struct liveq *liveq_start(pcap_t *p, size_t max_bytes, char *err, size_t errlen)
+struct liveq *liveq_start(pcap_t *p, size_t max_bytes, const struct liveq_decode *dec, char *err, size_t errlen)
 {
 	struct liveq *q = calloc(1, sizeof *q);
 	if (!q) {
@@ -262,6 +277,10 @@ struct liveq *liveq_start(pcap_t *p, size_t max_bytes, char *err, size_t errlen)
 	}
 	q->p = p;
 	q->offline = pcap_file(p) != NULL;
+	if (dec) {
+		q->decode = 1;
+		q->dec = *dec;
+	}
 	q->max_bytes = max_bytes < 2 * LIVEQ_CHUNK ? 2 * LIVEQ_CHUNK : max_bytes;
 	q->pipe[0] = q->pipe[1] = -1;
 	char eb[PCAP_ERRBUF_SIZE] = "";
@@ -334,8 +353,10 @@ int liveq_next(struct liveq *q, struct liveq_pkt *out)
 	memcpy(&out->ts_us, r, 8);
 	memcpy(&out->caplen, r + 8, 4);
 	memcpy(&out->len, r + 12, 4);
-	out->data = r + REC_HDR;
-	q->off += REC_HDR + (((size_t)out->caplen + 7u) & ~(size_t)7u);
+	size_t pk = q->decode ? REC_PKT : 0;
+	out->p = q->decode ? (struct pkt *)(void *)(q->cur->data + q->off + REC_HDR) : NULL;
+	out->data = r + REC_HDR + pk;
+	q->off += REC_HDR + pk + (((size_t)out->caplen + 7u) & ~(size_t)7u);
 	return 1;
 }
 

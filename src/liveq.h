@@ -7,7 +7,7 @@
  * the packets off the kernel in a thread of its own, as soon as libpcap hands
  * them over, and keeps them in chunks of memory until the caller takes them.
  *
- *   struct liveq *q = liveq_start(p, max_bytes, err, errlen);
+ *   struct liveq *q = liveq_start(p, max_bytes, &dec or NULL, err, errlen);
  *   poll(liveq_fd(q)) ... ; while (liveq_next(q, &pkt) == 1) use(pkt);
  *   liveq_stop(q);
  *
@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decode.h"
+
 #define LIVEQ_STATS_MS 250
 #define LIVEQ_CHUNK (1u << 20)	/* bytes per chunk of queued packets */
 
@@ -44,14 +46,28 @@ struct liveq_pkt {
 	uint64_t ts_us;
 	uint32_t caplen, len;
 	const uint8_t *data;
+	struct pkt *p;		/* with decoding: the packet decoded (its payload points into data);
+				 * the caller may change it.  NULL without decoding. */
+};
+
+/* Decoding in the reading thread (optional): right after a packet is
+ * queued, decode_packet() with linktype, then prepare(ctx, p) if set (e.g.
+ * model_prepare: it must only read what the caller's thread does not
+ * change).  Each queued packet then also takes sizeof(struct pkt) of the
+ * queue's bytes. */
+struct liveq_decode {
+	int linktype;
+	void (*prepare)(void *ctx, struct pkt *p);
+	void *ctx;
 };
 
 /* Start reading p (live: pcap_setnonblock(p, 1) is called; the thread
  * polls the device, at least every 50 ms, so it sees liveq_stop() and hands
  * over the last packets of a burst as soon as the device has no more).
  * max_bytes (raised to two chunks) bounds the memory of waiting packets.
+ * dec: decode in the thread (copied; NULL: packets as captured only).
  * NULL with a message in err if it cannot start. */
-struct liveq *liveq_start(pcap_t *p, size_t max_bytes, char *err, size_t errlen);
+struct liveq *liveq_start(pcap_t *p, size_t max_bytes, const struct liveq_decode *dec, char *err, size_t errlen);
 
 /* A descriptor that polls readable when packets were queued while the
  * queue was empty, or when the reading ended.  Drain it with liveq_next()

@@ -406,6 +406,14 @@ static void prepare(void *ctx, struct pkt *p)
 	model_prepare(ctx, p);
 }
 
+/* Live: the reading thread also decodes and flow-hashes (as reader.c does
+ * for a replay); the screen's thread analyses, snapshots and draws. */
+static struct liveq *start_queue(struct watch *w, char *err, size_t errlen)
+{
+	struct liveq_decode dec = {.linktype = w->lv.linktype, .prepare = prepare, .ctx = w->m};
+	return liveq_start(w->lv.p, LIVEQ_MAX_BYTES, &dec, err, errlen);
+}
+
 static int open_source(struct watch *w)
 {
 	char err[RW_LIVE_ERRLEN];
@@ -490,7 +498,7 @@ static void live_some(struct watch *w)
 	unsigned n = 0;
 	int r;
 	while ((r = liveq_next(w->lq, &k)) == 1) {
-		model_packet(w->m, k.ts_us, k.data, k.caplen, k.len);
+		model_packet_decoded(w->m, k.p, k.data);	/* decoded in the queue's thread */
 		if (++n % 256 == 0 && mono() - start > REPLAY_SLICE_US / 1e6)
 			return;
 	}
@@ -1520,7 +1528,7 @@ int cmd_watch(int argc, char **argv)
 	int rc = RW_EXIT_USAGE;
 	char qerr[256] = "";
 	if (open_source(&w) == 0 && install_signals(&w, &ss) == 0 && start_curses(&w) == 0 &&
-	    (!w.iface || (w.lq = liveq_start(w.lv.p, LIVEQ_MAX_BYTES, qerr, sizeof qerr)))) {
+	    (!w.iface || (w.lq = start_queue(&w, qerr, sizeof qerr)))) {
 		run_loop(&w);
 		stop_curses(&w);
 		w.lq_peak = w.lq ? liveq_peak_bytes(w.lq) : 0;
