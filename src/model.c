@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "flow.h"
@@ -105,6 +106,31 @@ static void ring_release(void *p, size_t n)
 		free(p);
 	else
 		munmap(p, n);
+}
+
+static void prefault(void *p, size_t n)
+{
+	if (!p || !n)
+		return;
+#ifdef MADV_POPULATE_WRITE
+	/* Linux 5.14+: the kernel faults the range in, huge pages included */
+	if (RING_USE_MAP && n >= RING_MAP_MIN && madvise(p, n, MADV_POPULATE_WRITE) == 0)
+		return;
+#endif
+	/* older kernels and heap memory: write a zero into every page (it
+	 * holds zeros: fresh memory from mmap or calloc) */
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t step = pg > 0 ? (size_t)pg : 4096;
+	volatile unsigned char *b = p;
+	for (size_t off = 0; off < n; off += step)
+		b[off] = 0;
+	b[n - 1] = 0;
+}
+
+void pktring_prefault(struct pktring *r)
+{
+	prefault(r->data, r->cap);
+	prefault(r->rec, r->rcap * sizeof *r->rec);
 }
 
 int pktring_init(struct pktring *r, size_t cap, size_t max_pkts)
@@ -432,6 +458,8 @@ struct model *model_new(const struct model_opts *o, int linktype, int snaplen)
 		return NULL;
 	}
 	rpc_engine_set_reg_hold(m->rpc, m->o.dopts.notify_window_s);
+	if (m->o.prefault)
+		pktring_prefault(&m->pkts);
 	return m;
 }
 

@@ -463,6 +463,7 @@ static int open_source(struct watch *w)
 	mo.dopts = w->dopts;
 	mo.flow_timeout_s = 300;	/* analyze's default, so a replay ends where analyze does */
 	mo.ring_bytes = w->ring_mb << 20;
+	mo.prefault = w->iface != NULL;	/* live: no page faults on the packet path */
 	w->m = model_new(&mo, dlt, snap);
 	if (!w->m) {
 		rw_err(CMD, "out of memory for the model (--ring-mb %zu)", w->ring_mb);
