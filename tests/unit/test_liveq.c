@@ -164,27 +164,14 @@ static char *write_udp_pcap(uint32_t n)
 	char *path;
 	FILE *f = pcapw_temp("test_liveq_udp", &path, 65535, PCAPW_DLT_EN10MB);
 	assert_non_null(f);
-	static uint8_t pk[14 + 20 + 8 + 1200];
+	static uint8_t pk[PCAPW_UDP4_HDR + 1200], pl[1200];
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t pl = 4 + i % 1200 / 4 * 4;
-		if (pl > 1200)
-			pl = 1200;
-		memset(pk, 0, sizeof pk);
-		pk[12] = 0x08;
-		uint8_t *ip = pk + 14;
-		ip[0] = 0x45;
-		ip[2] = (uint8_t)((20 + 8 + pl) >> 8);
-		ip[3] = (uint8_t)(20 + 8 + pl);
-		ip[8] = 64;
-		ip[9] = 17;
-		ip[12] = 198, ip[13] = 18, ip[14] = 0, ip[15] = 1;
-		ip[16] = 198, ip[17] = 18, ip[18] = 0, ip[19] = 2;
-		uint8_t *udp = ip + 20;
-		udp[0] = 0x13, udp[1] = 0x88, udp[2] = 0x13, udp[3] = 0x89;
-		udp[4] = (uint8_t)((8 + pl) >> 8);
-		udp[5] = (uint8_t)(8 + pl);
-		memcpy(udp + 8, &i, 4);
-		uint32_t cl = 14 + 20 + 8 + pl;
+		uint16_t len = (uint16_t)(4 + i % 1200 / 4 * 4);
+		if (len > 1200)
+			len = 1200;
+		memset(pl, 0, len);
+		memcpy(pl, &i, 4);
+		uint32_t cl = pcapw_udp4(pk, pl, len);
 		pcapw_record(f, 2000000000ull + i, pk, cl, cl, cl);
 	}
 	fclose(f);

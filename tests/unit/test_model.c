@@ -30,8 +30,8 @@ static const char *sample(const char *name, char *buf, size_t n)
 	return buf;
 }
 
-/* Feed a whole sample into a new model (not finished). */
-static struct model *load(const char *name, int *linktype)
+/* Open a sample and make a model for it (1 MiB ring, analyze's flow timeout). */
+static struct model *open_sample(const char *name, pcap_t **pc)
 {
 	char path[1024], eb[PCAP_ERRBUF_SIZE];
 	pcap_t *p = pcap_open_offline(sample(name, path, sizeof path), eb);
@@ -42,6 +42,15 @@ static struct model *load(const char *name, int *linktype)
 	o.ring_bytes = 1 << 20;
 	struct model *m = model_new(&o, pcap_datalink(p), pcap_snapshot(p));
 	assert_non_null(m);
+	*pc = p;
+	return m;
+}
+
+/* Feed a whole sample into a new model (not finished). */
+static struct model *load(const char *name, int *linktype)
+{
+	pcap_t *p;
+	struct model *m = open_sample(name, &p);
 	if (linktype)
 		*linktype = pcap_datalink(p);
 	struct pcap_pkthdr *h;
@@ -840,16 +849,9 @@ static void test_diag_unlisted_callbacks(void **state)
  * the two models must agree on everything the screen shows. */
 static struct model *load_via_reader(const char *name)
 {
-	char path[1024], eb[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(sample(name, path, sizeof path), eb);
-	assert_non_null(p);
-	struct model_opts o;
-	memset(&o, 0, sizeof o);
-	o.flow_timeout_s = 300;
-	o.ring_bytes = 1 << 20;
+	pcap_t *p;
+	struct model *m = open_sample(name, &p);
 	int dlt = pcap_datalink(p);
-	struct model *m = model_new(&o, dlt, pcap_snapshot(p));
-	assert_non_null(m);
 	struct reader *r = reader_new(1);
 	assert_non_null(r);
 	assert_true(reader_add(r, p, dlt) >= 0);

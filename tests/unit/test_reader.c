@@ -30,21 +30,10 @@ static char *write_pcap(const char *dir, int file, const struct spec *s)
 	assert_non_null(f);
 	pcapw_header(f, 65535, PCAPW_DLT_EN10MB);
 	for (unsigned i = 0; i < s->n; i++) {
-		uint8_t pk[14 + 20 + 8 + 5];
-		memset(pk, 0, sizeof pk);
-		pk[12] = 0x08;
-		uint8_t *ip = pk + 14;
-		ip[0] = 0x45;
-		ip[3] = 20 + 8 + 5;
-		ip[8] = 64;
-		ip[9] = 17;
-		ip[12] = 198, ip[13] = 18, ip[14] = 0, ip[15] = 1;
-		ip[16] = 198, ip[17] = 18, ip[18] = 0, ip[19] = 2;
-		uint8_t *udp = ip + 20;
-		udp[0] = 0x13, udp[1] = 0x88, udp[2] = 0x13, udp[3] = 0x89;
-		udp[5] = 8 + 5;
-		udp[8] = (uint8_t)file;
-		memcpy(udp + 9, &i, 4);
+		uint8_t pk[PCAPW_UDP4_HDR + 5], pl[5];
+		pl[0] = (uint8_t)file;
+		memcpy(pl + 1, &i, 4);
+		pcapw_udp4(pk, pl, sizeof pl);
 		pcapw_record(f, s->t0_us + s->step_us * i, pk, sizeof pk, sizeof pk,
 			     (s->truncate_last && i == s->n - 1) ? 10 : sizeof pk);
 	}
