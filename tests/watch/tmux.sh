@@ -2,7 +2,7 @@
 # `rpcwatch watch` driven in tmux (send-keys, capture-pane) on the lab's sample captures:
 # verdict colours, the ecNotSupported registration, detail view with the remedy, help,
 # filter, sort, pause, the evidence pcap, resize, NO_COLOR, q / Ctrl-C / SIGSEGV restoring
-# the terminal, the no-terminal refusal; and, as root, a live interface in a network
+# the terminal, the no-terminal refusal, a capture cut short; and, as root, a live interface in a network
 # namespace with -Z.  Replays run to the end of the file and hold, so nothing here depends
 # on timing: every check polls capture-pane until the text appears (generous timeout).
 set -u
@@ -100,6 +100,21 @@ start bad 80 24 -- -r "$work/no-such-file.pcap"
 check "unreadable file: status 2" wait_for bad '^EXIT=2$'
 check "unreadable file: names it" wait_for bad "^rpcwatch watch: .*no-such-file.pcap"
 check "unreadable file: no alternate screen left behind" [ "$(alt_on bad)" = 0 ]
+
+# ---- a capture cut short: what came before the cut is shown, the read error said, status 2 -----
+f=$S/dynamic-dropped-client.pcap
+head -c $(($(stat -c %s "$f") - 10)) "$f" > "$work/cut.pcap"	# the 16th record loses 10 bytes
+start cut 100 24 -- -r "$work/cut.pcap"
+check "cut capture: the 15 whole packets analysed" wait_for cut 'pkts 15 '
+check "cut capture: the status line says where it stopped" wait_for cut 'stopped after 15 packets: .*truncated'
+keys cut q
+check "cut capture: status 2 after q" wait_for cut '^EXIT=2$'
+check "cut capture: the error on stderr, with the path" wait_for cut '^rpcwatch watch: .*cut\.pcap: stopped after 15 packets'
+head -c 50 "$f" > "$work/cut0.pcap"	# file header, then a record cut in its data
+start cut0 100 24 -- -r "$work/cut0.pcap"
+check "cut in the first packet: stopped after 0 packets" wait_for cut0 'stopped after 0 packets'
+keys cut0 q
+check "cut in the first packet: status 2" wait_for cut0 '^EXIT=2$'
 
 # ---- a BPF filter applies to a replay too ------------------------------------------------------
 start bpf 80 24 -- -r "$S/dynamic-dropped-client.pcap" tcp port 135
