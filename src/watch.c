@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -478,11 +479,18 @@ static int open_source(struct watch *w)
 			rw_err(CMD, "out of memory for the reader");
 			return -1;
 		}
+		/* A pipe (watch -r <(ssh host tcpdump -w -)) is read packet by
+		 * packet in this thread, as before: the thread hands over batches
+		 * of 512 packets, which a slow pipe would hold back, and its read
+		 * could not be interrupted on q. */
+		struct stat st;
+		FILE *fp = pcap_file(w->off.p);
+		int regular = fp && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
 		if (reader_add(w->rd, w->off.p, dlt) < 0)
 			snprintf(w->src_err, sizeof w->src_err, "%s: stopped after 0 packets: %s", w->file,
 				 reader_errmsg(w->rd, 0));
 		reader_set_prepare(w->rd, prepare, w->m);
-		reader_start(w->rd, 1);
+		reader_start(w->rd, regular);
 	}
 	return 0;
 }
