@@ -2,8 +2,8 @@
 # `rpcwatch watch` driven in tmux (send-keys, capture-pane) on the lab's sample captures:
 # verdict colours, the ecNotSupported registration, detail view with the remedy, help,
 # filter, sort, pause, the evidence pcap, resize, NO_COLOR, q / Ctrl-C / SIGSEGV restoring
-# the terminal, the no-terminal refusal, a capture cut short; and, as root, a live interface in a network
-# namespace with -Z.  Replays run to the end of the file and hold, so nothing here depends
+# the terminal, the no-terminal refusal, a capture cut short, a pipe; and, as root, a live
+# interface in a network namespace with -Z.  Replays run to the end of the file and hold, so nothing here depends
 # on timing: every check polls capture-pane until the text appears (generous timeout).
 set -u
 . "${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
@@ -115,6 +115,15 @@ start cut0 100 24 -- -r "$work/cut0.pcap"
 check "cut in the first packet: stopped after 0 packets" wait_for cut0 'stopped after 0 packets'
 keys cut0 q
 check "cut in the first packet: status 2" wait_for cut0 '^EXIT=2$'
+
+# ---- a pipe (read in the screen's thread): the same screen as the file once the writer is done ---
+mkfifo "$work/pipe.pcap"
+start pipe 100 24 -- -r "$work/pipe.pcap"
+cat "$S/dynamic-dropped-client.pcap" > "$work/pipe.pcap"
+check "pipe: end of file after the writer closed it" wait_for pipe '\[end of file\]'
+check "pipe: all 16 packets and the blocked port" wait_for pipe 'pkts 16 .*findings 1 error'
+keys pipe q
+check "pipe: q, status 0" wait_for pipe '^EXIT=0$'
 
 # ---- a BPF filter applies to a replay too ------------------------------------------------------
 start bpf 80 24 -- -r "$S/dynamic-dropped-client.pcap" tcp port 135
