@@ -458,9 +458,12 @@ struct model *model_new(const struct model_opts *o, int linktype, int snaplen)
 		return NULL;
 	}
 	rpc_engine_set_reg_hold(m->rpc, m->o.dopts.notify_window_s);
-	if (m->o.prefault)
-		pktring_prefault(&m->pkts);
 	return m;
+}
+
+void model_prefault(struct model *m)
+{
+	pktring_prefault(&m->pkts);
 }
 
 void model_free(struct model *m)

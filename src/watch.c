@@ -464,7 +464,6 @@ static int open_source(struct watch *w)
 	mo.dopts = w->dopts;
 	mo.flow_timeout_s = 300;	/* analyze's default, so a replay ends where analyze does */
 	mo.ring_bytes = w->ring_mb << 20;
-	mo.prefault = w->iface != NULL;	/* live: no page faults on the packet path */
 	w->m = model_new(&mo, dlt, snap);
 	if (!w->m) {
 		rw_err(CMD, "out of memory for the model (--ring-mb %zu)", w->ring_mb);
@@ -1538,6 +1537,8 @@ int cmd_watch(int argc, char **argv)
 	char qerr[256] = "";
 	if (open_source(&w) == 0 && install_signals(&w, &ss) == 0 && start_curses(&w) == 0 &&
 	    (!w.iface || (w.lq = start_queue(&w, qerr, sizeof qerr)))) {
+		if (w.lq)	/* live: the ring's page faults now, while the thread queues */
+			model_prefault(w.m);
 		run_loop(&w);
 		stop_curses(&w);
 		w.lq_peak = w.lq ? liveq_peak_bytes(w.lq) : 0;
