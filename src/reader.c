@@ -220,6 +220,7 @@ static void *worker(void *arg)
 						f->have = 0;
 						r->pending = -1;
 						it.kind = RD_ERROR;
+						it.data = NULL;
 						b->it[b->n++] = it;
 						continue;
 					}

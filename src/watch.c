@@ -108,7 +108,8 @@ struct watch {
 	int eof;
 	char src_err[RW_LIVE_ERRLEN];
 	char privs[RW_LIVE_ERRLEN];	/* what the privilege drop did */
-	struct reader *rd;		/* replay: reads and decodes the file in a second thread; owns off.p */
+	struct reader *rd;		/* replay: reads and decodes (a regular file in a second thread,
+					 * which uses m until reader_free); owns off.p */
 	const struct rd_item *pend;	/* replay: the next packet, not yet due (the reader's) */
 	uint64_t ts0_us;		/* replay pacing origin (capture time) */
 	double wall0;			/* ... and wall clock (monotonic seconds) */
@@ -1560,13 +1561,14 @@ int cmd_watch(int argc, char **argv)
 	free(w.dl);
 	for (int i = 0; i < PANE__COUNT; i++)
 		free(w.panes[i].v);
-	model_free(w.m);
+	/* the reader first: its thread calls model_prepare() until joined */
 	if (w.rd) {
 		reader_free(w.rd);	/* closes the file's pcap_t: then its buffer can go */
 		rw_pcapfile_release(&w.off);
 	} else {
 		rw_pcapfile_close(&w.off);
 	}
+	model_free(w.m);
 	rw_live_close(&w.lv);
 	free(w.filter);
 	return rc;
