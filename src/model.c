@@ -496,8 +496,9 @@ void model_packet(struct model *m, uint64_t ts_us, const unsigned char *data, ui
 	model_packet_decoded(m, &p, data);
 }
 
-void model_prepare(const struct model *m, struct pkt *p)
+void model_prepare(void *model, struct pkt *p)
 {
+	const struct model *m = model;
 	flow_table_pkt_hash(m->ft, p);
 }
 

@@ -166,10 +166,11 @@ void model_packet(struct model *m, uint64_t ts_us, const unsigned char *data, ui
  * number.  data (p->caplen bytes, which p's payload points into) is copied
  * into the packet ring; neither is kept. */
 void model_packet_decoded(struct model *m, struct pkt *p, const unsigned char *data);
-/* A reader's prepare hook (reader_set_prepare): computes p's flow hash ahead
- * (flow_table_pkt_hash).  Reads only what never changes after model_new(),
- * so another thread may call it while the model is in use. */
-void model_prepare(const struct model *m, struct pkt *p);
+/* A prepare hook for reader_set_prepare() / struct liveq_decode, with the
+ * model as ctx: computes p's flow hash ahead (flow_table_pkt_hash).  Reads
+ * only what never changes after model_new(), so another thread may call it
+ * while the model is in use. */
+void model_prepare(void *model, struct pkt *p);
 /* End of a replayed file: flush flows and the RPC engine, as analyze does. */
 void model_finish(struct model *m);
 int model_finished(const struct model *m);

@@ -26,6 +26,7 @@ int rw_pcapfile_open(struct rw_pcapfile *f, const char *path, char *err, size_t 
 	f->p = NULL;
 	f->iobuf = NULL;
 	f->iobuf_size = 0;
+	f->regular = 0;
 	if (!strcmp(path, "-")) {
 		f->p = pcap_open_offline(path, eb);
 		if (!f->p) {
@@ -43,8 +44,8 @@ int rw_pcapfile_open(struct rw_pcapfile *f, const char *path, char *err, size_t 
 	 * thousands of times) does not fault in 256 KiB it never fills */
 	size_t sz = READ_IOBUF;
 	struct stat st;
-	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
-	    (uint64_t)st.st_size < READ_IOBUF)
+	int regular = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
+	if (regular && st.st_size >= 0 && (uint64_t)st.st_size < READ_IOBUF)
 		sz = st.st_size < 4096 ? 4096 : (size_t)st.st_size;
 	char *buf = malloc(sz);
 	if (buf && setvbuf(fp, buf, _IOFBF, sz) != 0) {
@@ -60,6 +61,7 @@ int rw_pcapfile_open(struct rw_pcapfile *f, const char *path, char *err, size_t 
 	}
 	f->iobuf = buf;
 	f->iobuf_size = buf ? sz : 0;
+	f->regular = regular;
 	return 0;
 }
 
@@ -94,4 +96,5 @@ void rw_pcapfile_release(struct rw_pcapfile *f)
 	free(f->iobuf);
 	f->iobuf = NULL;
 	f->iobuf_size = 0;
+	f->regular = 0;
 }

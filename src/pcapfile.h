@@ -33,6 +33,7 @@ struct rw_pcapfile {
 	pcap_t *p;
 	char *iobuf;		/* the FILE's buffer (NULL for "-" or if it could not be set) */
 	size_t iobuf_size;	/* its size: 256 KiB, or the file's size if smaller (at least 4 KiB) */
+	int regular;		/* a regular file (not "-", a pipe or a device) */
 };
 
 /* 0, or -1 with err filled and *f zeroed. */

@@ -42,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -402,18 +401,19 @@ static void parse_args(struct watch *w, int argc, char **argv)
 
 /* ---- the source ----------------------------------------------------------------------- */
 
-/* the reader's hook, in its thread (model_prepare is safe there) */
-static void prepare(void *ctx, struct pkt *p)
-{
-	model_prepare(ctx, p);
-}
-
 /* Live: the reading thread also decodes and flow-hashes (as reader.c does
  * for a replay); the screen's thread analyses, snapshots and draws. */
 static struct liveq *start_queue(struct watch *w, char *err, size_t errlen)
 {
-	struct liveq_decode dec = {.linktype = w->lv.linktype, .prepare = prepare, .ctx = w->m};
+	struct liveq_decode dec = {.linktype = w->lv.linktype, .prepare = model_prepare, .ctx = w->m};
 	return liveq_start(w->lv.p, LIVEQ_MAX_BYTES, &dec, err, errlen);
+}
+
+/* The replay's read error, kept for the status line and the exit. */
+static void read_stopped(struct watch *w)
+{
+	snprintf(w->src_err, sizeof w->src_err, "%s: stopped after %llu packets: %s", w->file,
+		 (unsigned long long)model_stats(w->m)->packets, reader_errmsg(w->rd, 0));
 }
 
 static int open_source(struct watch *w)
@@ -479,18 +479,14 @@ static int open_source(struct watch *w)
 			rw_err(CMD, "out of memory for the reader");
 			return -1;
 		}
+		if (reader_add(w->rd, w->off.p, dlt) < 0)
+			read_stopped(w);
+		reader_set_prepare(w->rd, model_prepare, w->m);
 		/* A pipe (watch -r <(ssh host tcpdump -w -)) is read packet by
 		 * packet in this thread, as before: the thread hands over batches
 		 * of 512 packets, which a slow pipe would hold back, and its read
 		 * could not be interrupted on q. */
-		struct stat st;
-		FILE *fp = pcap_file(w->off.p);
-		int regular = fp && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
-		if (reader_add(w->rd, w->off.p, dlt) < 0)
-			snprintf(w->src_err, sizeof w->src_err, "%s: stopped after 0 packets: %s", w->file,
-				 reader_errmsg(w->rd, 0));
-		reader_set_prepare(w->rd, prepare, w->m);
-		reader_start(w->rd, regular);
+		reader_start(w->rd, w->off.regular);
 	}
 	return 0;
 }
@@ -544,8 +540,7 @@ static int replay_some(struct watch *w)
 		if (!w->pend) {
 			const struct rd_item *it = w->src_err[0] ? NULL : reader_next(w->rd);
 			if (it && it->kind == RD_ERROR)
-				snprintf(w->src_err, sizeof w->src_err, "%s: stopped after %llu packets: %s", w->file,
-					 (unsigned long long)model_stats(w->m)->packets, reader_errmsg(w->rd, 0));
+				read_stopped(w);
 			if (w->src_err[0])
 				set_status(w, 3600, w->src_err);
 			if (!it || it->kind != RD_PACKET) {

@@ -61,11 +61,6 @@ static struct model *load(const char *name, int *linktype)
 	return m;
 }
 
-static void prepare_hook(void *ctx, struct pkt *p)
-{
-	model_prepare(ctx, p);
-}
-
 static const struct model_endpoint *find_ep(const struct model *m, uint16_t port)
 {
 	for (size_t i = 0; i < model_nendpoints(m); i++)
@@ -855,7 +850,7 @@ static struct model *load_via_reader(const char *name)
 	struct reader *r = reader_new(1);
 	assert_non_null(r);
 	assert_true(reader_add(r, p, dlt) >= 0);
-	reader_set_prepare(r, prepare_hook, m);
+	reader_set_prepare(r, model_prepare, m);
 	reader_start(r, 1);
 	const struct rd_item *it;
 	while ((it = reader_next(r)) && it->kind == RD_PACKET) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pcapfile.h"
@@ -98,6 +99,7 @@ static void test_small_file(void **state)
 	assert_non_null(f.p);
 	assert_non_null(f.iobuf);
 	assert_int_equal(f.iobuf_size, 4096);	/* the file is smaller: no 256 KiB for it */
+	assert_int_equal(f.regular, 1);
 	int last;
 	assert_int_equal(read_all(f.p, 1, &last), 3);
 	assert_int_equal(last, PCAP_ERROR_BREAK);
@@ -119,6 +121,7 @@ static void test_large_file(void **state)
 	char err[512] = "";
 	assert_int_equal(rw_pcapfile_open(&f, path, err, sizeof err), 0);
 	assert_int_equal(f.iobuf_size, 256 * 1024);
+	assert_int_equal(f.regular, 1);
 	int last;
 	assert_int_equal(read_all(f.p, 1, &last), 2000);
 	assert_int_equal(last, PCAP_ERROR_BREAK);
@@ -136,6 +139,7 @@ static void test_truncated(void **state)
 	char err[512] = "";
 	assert_int_equal(rw_pcapfile_open(&f, path, err, sizeof err), 0);
 	assert_int_equal(f.iobuf_size, size_of(path));	/* between 4 and 256 KiB: the file's size */
+	assert_int_equal(f.regular, 1);
 	int last;
 	assert_int_equal(read_all(f.p, 1, &last), 49);
 	assert_int_equal(last, PCAP_ERROR);
@@ -159,6 +163,7 @@ static void test_stdin(void **state)
 	assert_int_equal(rw_pcapfile_open(&f, "-", err, sizeof err), 0);
 	assert_null(f.iobuf);
 	assert_int_equal(f.iobuf_size, 0);
+	assert_int_equal(f.regular, 0);
 	int last;
 	assert_int_equal(read_all(f.p, 1, &last), 40);
 	rw_pcapfile_close(&f);
@@ -166,6 +171,45 @@ static void test_stdin(void **state)
 	close(saved);
 	unlink(path);
 	free(path);
+}
+
+/* A FIFO opens like a file but is not a regular one (watch reads it in
+ * the screen's thread); its packets read back whole. */
+static void test_fifo(void **state)
+{
+	(void)state;
+	char *src = write_file(300, 0);
+	char fifo[] = "/tmp/test_pcapfile_fifo_XXXXXX";
+	int tfd = mkstemp(fifo);
+	assert_true(tfd >= 0);
+	close(tfd);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {	/* the writer */
+		int in = open(src, O_RDONLY), out = open(fifo, O_WRONLY);
+		char b[4096];
+		ssize_t n;
+		while (in >= 0 && out >= 0 && (n = read(in, b, sizeof b)) > 0)
+			if (write(out, b, (size_t)n) != n)
+				_exit(1);
+		_exit(0);
+	}
+	struct rw_pcapfile f;
+	char err[512] = "";
+	assert_int_equal(rw_pcapfile_open(&f, fifo, err, sizeof err), 0);
+	assert_int_equal(f.regular, 0);
+	assert_int_equal(f.iobuf_size, 256 * 1024);	/* no size to fit: the full buffer */
+	int last;
+	assert_int_equal(read_all(f.p, 1, &last), 300);
+	rw_pcapfile_close(&f);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink(fifo);
+	unlink(src);
+	free(src);
 }
 
 static void expect_open_error(const char *path, const char *want_after_path)
@@ -251,7 +295,7 @@ int main(void)
 		cmocka_unit_test(test_small_file), cmocka_unit_test(test_large_file),
 		cmocka_unit_test(test_truncated),  cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_errors),	   cmocka_unit_test(test_filter),
-		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_release),	   cmocka_unit_test(test_fifo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
